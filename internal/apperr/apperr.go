@@ -1,0 +1,168 @@
+// Package apperr defines hestami's typed errors. Every error a caller can act
+// on is an *Error with a Code; the code alone decides the error type, HTTP
+// status, retryability and CLI exit code (see the table below), so the
+// mapping exists exactly once.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Code is a canonical error code (api.md §4).
+type Code string
+
+const (
+	Validation             Code = "VALIDATION_FAILED"
+	IdempotencyKeyRequired Code = "IDEMPOTENCY_KEY_REQUIRED"
+	Unauthenticated        Code = "UNAUTHENTICATED"
+	Forbidden              Code = "FORBIDDEN"
+	NotFound               Code = "NOT_FOUND"
+	InvalidTransition      Code = "INVALID_TRANSITION"
+	Conflict               Code = "CONFLICT"
+	IdempotencyInProgress  Code = "IDEMPOTENCY_IN_PROGRESS"
+	IdempotencyKeyReused   Code = "IDEMPOTENCY_KEY_REUSED"
+	RateLimited            Code = "RATE_LIMITED"
+	DependencyUnavailable  Code = "DEPENDENCY_UNAVAILABLE"
+	Internal               Code = "INTERNAL"
+)
+
+// Spec is what a code means to every transport.
+type Spec struct {
+	Type       string
+	HTTPStatus int
+	Retryable  bool
+	ExitCode   int
+}
+
+var specs = map[Code]Spec{
+	Validation:             {"validation", 400, false, 2},
+	IdempotencyKeyRequired: {"validation", 400, false, 2},
+	Unauthenticated:        {"authentication", 401, false, 4},
+	Forbidden:              {"authorization", 403, false, 5},
+	NotFound:               {"not_found", 404, false, 6},
+	InvalidTransition:      {"conflict", 409, false, 7},
+	Conflict:               {"conflict", 409, false, 7},
+	IdempotencyInProgress:  {"conflict", 409, true, 7},
+	IdempotencyKeyReused:   {"conflict", 422, false, 7},
+	RateLimited:            {"rate_limit", 429, true, 8},
+	DependencyUnavailable:  {"unavailable", 503, true, 9},
+	Internal:               {"internal", 500, false, 1},
+}
+
+// SpecOf returns the transport facts of a code; unknown codes are internal.
+func SpecOf(c Code) Spec {
+	if s, ok := specs[c]; ok {
+		return s
+	}
+	return specs[Internal]
+}
+
+// Codes lists every code, for documentation and exhaustive tests.
+func Codes() []Code {
+	out := make([]Code, 0, len(specs))
+	for c := range specs {
+		out = append(out, c)
+	}
+	return out
+}
+
+// FieldError names one invalid input field by its dotted/bracket path.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error is a typed, user-facing error.
+type Error struct {
+	Code    Code
+	Message string
+	Fields  []FieldError
+	Err     error // the cause; never shown to callers
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Message)
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Message)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an error with a code and message.
+func New(c Code, format string, args ...any) *Error {
+	return &Error{Code: c, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap attaches a code and message to a cause.
+func Wrap(c Code, err error, format string, args ...any) *Error {
+	return &Error{Code: c, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// From returns err as an *Error; anything untyped is INTERNAL.
+func From(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: Internal, Message: "internal error", Err: err}
+}
+
+// CodeOf returns the code of err: "" for nil, INTERNAL for untyped errors.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	return From(err).Code
+}
+
+// Fields collects field errors; its Err is nil while nothing was added.
+type Fields struct{ list []FieldError }
+
+// Add records a violation.
+func (f *Fields) Add(field, code, message string) {
+	f.list = append(f.list, FieldError{Field: field, Code: code, Message: message})
+}
+
+// Required records a missing field when value is blank.
+func (f *Fields) Required(field, value string) {
+	if strings.TrimSpace(value) == "" {
+		f.Add(field, "required", field+" is required")
+	}
+}
+
+// MaxLen records a too-long value.
+func (f *Fields) MaxLen(field, value string, n int) {
+	if len([]rune(value)) > n {
+		f.Add(field, "too_long", fmt.Sprintf("%s must be at most %d characters", field, n))
+	}
+}
+
+// OneOf records a value outside an enumeration (empty values are not checked).
+func (f *Fields) OneOf(field, value string, allowed []string) {
+	if value == "" {
+		return
+	}
+	for _, a := range allowed {
+		if a == value {
+			return
+		}
+	}
+	f.Add(field, "invalid_enum", fmt.Sprintf("%s must be one of %s", field, strings.Join(allowed, ", ")))
+}
+
+// Err returns a VALIDATION_FAILED error holding every violation, or nil.
+func (f *Fields) Err() error {
+	if len(f.list) == 0 {
+		return nil
+	}
+	return &Error{Code: Validation, Message: "the input is invalid", Fields: f.list}
+}

@@ -1,0 +1,123 @@
+// Package authz asks the Cerbos PDP. Authorize answers for one resource;
+// QueryFilter turns the PDP's query plan into a SQL predicate for lists. Any
+// PDP error, timeout or unknown plan expression denies.
+package authz
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cerbos/cerbos-sdk-go/cerbos"
+	enginev1 "github.com/cerbos/cerbos/api/genpb/cerbos/engine/v1"
+
+	"github.com/hestami/concierge/internal/apperr"
+)
+
+// ActorKind says who acts: a person, an AI or the system itself.
+type ActorKind string
+
+const (
+	Human  ActorKind = "HUMAN"
+	AI     ActorKind = "AI"
+	System ActorKind = "SYSTEM"
+)
+
+// Principal is an authenticated actor in its active organization.
+type Principal struct {
+	UserID    string
+	OrgID     string // the active organization
+	OrgType   string
+	Roles     []string // held in the active organization
+	Engaged   bool     // staff acting through a concierge engagement
+	ActorKind ActorKind
+}
+
+// Resource is one thing an action is asked about.
+type Resource struct {
+	Kind string
+	ID   string
+	Attr map[string]any
+}
+
+// Decider is what the domain layer needs from the PDP.
+type Decider interface {
+	Authorize(ctx context.Context, p Principal, r Resource, action string) error
+	QueryFilter(ctx context.Context, p Principal, kind, action string) (*Plan, error)
+}
+
+// Client is the Cerbos gRPC client (embedded sidecar or external PDP).
+type Client struct {
+	grpc    *cerbos.GRPCClient
+	timeout time.Duration
+}
+
+// Dial connects to a PDP at address ("unix:/path" or "host:port", plaintext).
+func Dial(address string, timeout time.Duration) (*Client, error) {
+	c, err := cerbos.New(address, cerbos.WithPlaintext(), cerbos.WithConnectTimeout(timeout))
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the Cerbos PDP at %s: %w", address, err)
+	}
+	return &Client{grpc: c, timeout: timeout}, nil
+}
+
+// Ping checks that the PDP answers.
+func (c *Client) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	_, err := c.grpc.ServerInfo(ctx)
+	return err
+}
+
+func principalOf(p Principal) *cerbos.Principal {
+	return cerbos.NewPrincipal(p.UserID, p.Roles...).
+		WithAttr("active_org_id", p.OrgID).
+		WithAttr("engaged", p.Engaged).
+		WithAttr("actor_kind", string(p.ActorKind))
+}
+
+func unavailable(err error) error {
+	return apperr.Wrap(apperr.DependencyUnavailable, err, "the authorization service is unavailable")
+}
+
+// Authorize returns nil when the PDP allows action on r, FORBIDDEN when it
+// denies, and DEPENDENCY_UNAVAILABLE when it cannot answer.
+func (c *Client) Authorize(ctx context.Context, p Principal, r Resource, action string) error {
+	if len(p.Roles) == 0 {
+		return apperr.New(apperr.Forbidden, "not allowed to %s this %s", action, r.Kind)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	res := cerbos.NewResource(r.Kind, r.ID).WithAttributes(r.Attr)
+	resp, err := c.grpc.CheckResources(ctx, principalOf(p), cerbos.NewResourceBatch().Add(res, action))
+	if err != nil {
+		return unavailable(err)
+	}
+	rr := resp.GetResource(r.ID)
+	if rr == nil || rr.Err() != nil {
+		return unavailable(fmt.Errorf("PDP returned no result for %s %s", r.Kind, r.ID))
+	}
+	if !rr.IsAllowed(action) {
+		return apperr.New(apperr.Forbidden, "not allowed to %s this %s", action, r.Kind)
+	}
+	return nil
+}
+
+// QueryFilter asks the PDP which resources of kind p may act on and returns
+// the plan; Plan.SQL translates it.
+func (c *Client) QueryFilter(ctx context.Context, p Principal, kind, action string) (*Plan, error) {
+	if len(p.Roles) == 0 {
+		return &Plan{kind: enginev1.PlanResourcesFilter_KIND_ALWAYS_DENIED}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	resp, err := c.grpc.PlanResources(ctx, principalOf(p), cerbos.NewResource(kind, ""), action)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	f := resp.GetFilter()
+	if f == nil {
+		return nil, unavailable(fmt.Errorf("PDP returned no filter"))
+	}
+	return &Plan{kind: f.GetKind(), cond: f.GetCondition()}, nil
+}

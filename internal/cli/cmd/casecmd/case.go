@@ -1,0 +1,185 @@
+// Package casecmd is `hestami case`.
+package casecmd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/cases"
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/cli/output"
+	"github.com/hestami/concierge/internal/listing"
+)
+
+// NewCmd returns `hestami case`.
+func NewCmd(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "case", Short: "Work concierge cases of the active organization"}
+	cmd.AddCommand(newCreate(f), newGet(f), newList(f), newUpdateStatus(f))
+	return cmd
+}
+
+func show(f *factory.Factory, c cases.Case) error {
+	return cmdutil.Print(f, c, func() {
+		output.Fields(f.Out, "id", c.ID, "number", c.Number, "title", c.Title, "status", string(c.Status),
+			"category", c.Category, "priority", c.Priority, "property", c.PropertyID,
+			"created", c.CreatedAt.Format(time.RFC3339))
+		if c.ResolutionSummary != "" {
+			output.Fields(f.Out, "resolution", c.ResolutionSummary)
+		}
+		if len(c.History) > 0 {
+			fmt.Fprintln(f.Out, "\nhistory:")
+			rows := make([][]string, 0, len(c.History))
+			for _, h := range c.History {
+				from := "-"
+				if h.From != nil {
+					from = string(*h.From)
+				}
+				rows = append(rows, []string{h.ChangedAt.Format("2006-01-02 15:04:05"), from + " → " + string(h.To), h.ActorKind + ":" + h.ActorID, h.Reason})
+			}
+			output.Table(f.Out, []string{"WHEN", "CHANGE", "BY", "REASON"}, rows)
+		}
+	})
+}
+
+func newCreate(f *factory.Factory) *cobra.Command {
+	var in cases.CreateInput
+	cmd := &cobra.Command{
+		Use:     "create",
+		Short:   "Open a case (status INTAKE)",
+		Example: `  hestami case create --property 3f0c… --title "Water heater leaking" --category REPAIR --priority HIGH`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := cmdutil.Act(cmd.Context(), f, "case/v1/create", false,
+				func(ctx context.Context, s *factory.Services, p authz.Principal) (cases.Case, error) {
+					return s.Cases.Create(ctx, p, in)
+				})
+			if err != nil {
+				return err
+			}
+			return show(f, c)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&in.PropertyID, "property", "", "property id")
+	fl.StringVar(&in.Title, "title", "", "short title")
+	fl.StringVar(&in.Description, "description", "", "what the owner needs, in plain language")
+	fl.StringVar(&in.Category, "category", "OTHER", "one of "+strings.Join(cases.Categories, ", "))
+	fl.StringVar(&in.Priority, "priority", "NORMAL", "one of "+strings.Join(cases.Priorities, ", "))
+	return cmd
+}
+
+func newGet(f *factory.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "get ID|NUMBER",
+		Short: "Show a case with its status history",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cmdutil.Act(cmd.Context(), f, "case/v1/get", false,
+				func(ctx context.Context, s *factory.Services, p authz.Principal) (cases.Case, error) {
+					return s.Cases.Get(ctx, p, args[0])
+				}, attribute.String("hestami.case_id", args[0]))
+			if err != nil {
+				return err
+			}
+			return show(f, c)
+		},
+	}
+}
+
+func newList(f *factory.Factory) *cobra.Command {
+	var in cases.ListInput
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List the cases you may see, newest first",
+		Example: "  hestami case list --status INTAKE,ASSESSMENT --priority HIGH,URGENT",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			page, err := cmdutil.Act(cmd.Context(), f, "case/v1/list", false,
+				func(ctx context.Context, s *factory.Services, p authz.Principal) (listing.Page[cases.Case], error) {
+					return s.Cases.List(ctx, p, in)
+				})
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, page, func() {
+				rows := make([][]string, 0, len(page.Items))
+				for _, c := range page.Items {
+					rows = append(rows, []string{c.Number, string(c.Status), c.Priority, c.Category, c.Title, c.ID})
+				}
+				output.Table(f.Out, []string{"NUMBER", "STATUS", "PRIORITY", "CATEGORY", "TITLE", "ID"}, rows)
+				if page.NextCursor != "" {
+					fmt.Fprintf(f.ErrOut, "more: --cursor %s\n", page.NextCursor)
+				}
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&in.Status, "status", nil, "only these statuses (comma-separated)")
+	fl.StringSliceVar(&in.Priority, "priority", nil, "only these priorities (comma-separated)")
+	fl.StringVar(&in.PropertyID, "property", "", "only cases of this property")
+	fl.StringVar(&in.AssigneeID, "assignee", "", "only cases assigned to this user id")
+	fl.IntVar(&in.Limit, "limit", listing.DefaultLimit, "page size (1-100)")
+	fl.StringVar(&in.Cursor, "cursor", "", "continue after a previous page")
+	return cmd
+}
+
+func newUpdateStatus(f *factory.Factory) *cobra.Command {
+	var in cases.UpdateStatusInput
+	var key string
+	cmd := &cobra.Command{
+		Use:     "update-status ID|NUMBER",
+		Aliases: []string{"status"},
+		Short:   "Move a case through its lifecycle",
+		Long: `Move a case through its lifecycle. Allowed changes:
+
+  INTAKE            → ASSESSMENT, CANCELLED
+  ASSESSMENT        → IN_PROGRESS, PENDING_EXTERNAL, PENDING_OWNER, ON_HOLD, CANCELLED
+  IN_PROGRESS       → PENDING_EXTERNAL, PENDING_OWNER, ON_HOLD, RESOLVED, CANCELLED
+  PENDING_EXTERNAL  → IN_PROGRESS, ON_HOLD, RESOLVED, CANCELLED
+  PENDING_OWNER     → IN_PROGRESS, ON_HOLD, RESOLVED, CANCELLED
+  ON_HOLD           → ASSESSMENT, IN_PROGRESS, PENDING_EXTERNAL, PENDING_OWNER, CANCELLED
+  RESOLVED          → CLOSED, IN_PROGRESS (reopen)
+  CLOSED, CANCELLED are final.
+
+RESOLVED needs --resolution, CANCELLED needs --reason. The change runs as a
+durable workflow: repeat the command with the same --idempotency-key after a
+failure or a crash and it is applied once, answering with the original result.`,
+		Example: `  hestami case update-status CASE-2026-3 --to ASSESSMENT --reason "triaged" --idempotency-key triage-3`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in.ID = args[0]
+			if key == "" {
+				key = randomKey()
+			}
+			c, err := cmdutil.Act(cmd.Context(), f, cases.UpdateStatusProcedure, true,
+				func(ctx context.Context, s *factory.Services, p authz.Principal) (cases.Case, error) {
+					return s.Cases.UpdateStatus(ctx, p, in, key)
+				}, attribute.String("hestami.case_id", args[0]), attribute.String("hestami.idempotency_key", key))
+			if err != nil {
+				return err
+			}
+			return show(f, c)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&in.Status, "to", "", "the new status")
+	fl.StringVar(&in.Reason, "reason", "", "why (recorded in the history)")
+	fl.StringVar(&in.ResolutionSummary, "resolution", "", "resolution summary (required for RESOLVED)")
+	fl.StringVar(&key, "idempotency-key", "", "makes retries safe (default: a new random key)")
+	return cmd
+}
+
+func randomKey() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "cli-" + hex.EncodeToString(b)
+}

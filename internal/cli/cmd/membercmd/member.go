@@ -1,0 +1,55 @@
+// Package membercmd is `hestami member` (operator commands).
+package membercmd
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/cli/output"
+	"github.com/hestami/concierge/internal/identity"
+)
+
+// NewCmd returns `hestami member`.
+func NewCmd(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "member", Short: "Manage memberships (operator)"}
+	var org, user, role string
+	add := &cobra.Command{Use: "add", Short: "Give a user a role in an organization", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ids, err := f.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			m, err := ids.AddMember(cmd.Context(), org, user, role)
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, m, func() { output.Fields(f.Out, "membership", m.ID, "user", m.Email, "role", m.Role) })
+		}}
+	add.Flags().StringVar(&org, "org", "", "organization id")
+	add.Flags().StringVar(&user, "user", "", "user id or e-mail")
+	add.Flags().StringVar(&role, "role", "", "one of "+strings.Join(identity.Roles, ", "))
+	list := &cobra.Command{Use: "list", Short: "List the members of an organization", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ids, err := f.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			orgID, _ := cmd.Flags().GetString("org")
+			ms, err := ids.ListMembers(cmd.Context(), orgID)
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, ms, func() {
+				rows := make([][]string, 0, len(ms))
+				for _, m := range ms {
+					rows = append(rows, []string{m.Email, m.Role, m.UserID})
+				}
+				output.Table(f.Out, []string{"EMAIL", "ROLE", "USER ID"}, rows)
+			})
+		}}
+	cmd.AddCommand(add, list)
+	return cmd
+}

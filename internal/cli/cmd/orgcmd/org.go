@@ -1,0 +1,69 @@
+// Package orgcmd is `hestami org` (operator commands on the owner role).
+package orgcmd
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/cli/output"
+	"github.com/hestami/concierge/internal/identity"
+)
+
+// NewCmd returns `hestami org`.
+func NewCmd(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "org", Short: "Manage organizations (operator)",
+		Long: "Operator commands: they run on the database owner role, for bootstrapping tenants."}
+	var name, typ string
+	create := &cobra.Command{Use: "create", Short: "Create an organization", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ids, err := f.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			o, err := ids.CreateOrg(cmd.Context(), name, typ)
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, o, func() { output.Fields(f.Out, "id", o.ID, "name", o.Name, "type", o.Type) })
+		}}
+	create.Flags().StringVar(&name, "name", "", "organization name")
+	create.Flags().StringVar(&typ, "type", "", "one of "+strings.Join(identity.OrgTypes, ", "))
+	list := &cobra.Command{Use: "list", Short: "List organizations", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ids, err := f.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			orgs, err := ids.ListOrgs(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, orgs, func() {
+				rows := make([][]string, 0, len(orgs))
+				for _, o := range orgs {
+					rows = append(rows, []string{o.ID, o.Type, o.Name})
+				}
+				output.Table(f.Out, []string{"ID", "TYPE", "NAME"}, rows)
+			})
+		}}
+	var org, operator string
+	engage := &cobra.Command{Use: "engage", Short: "Record that an owner organization engages the platform operator", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ids, err := f.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			e, err := ids.Engage(cmd.Context(), org, operator)
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, e, func() { output.Fields(f.Out, "engagement", e.ID, "status", e.Status) })
+		}}
+	engage.Flags().StringVar(&org, "owner-org", "", "the owner organization id")
+	engage.Flags().StringVar(&operator, "operator", "", "the PLATFORM_OPERATOR organization id")
+	cmd.AddCommand(create, list, engage)
+	return cmd
+}

@@ -1,0 +1,172 @@
+// Package propertycmd is `hestami property`.
+package propertycmd
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/cli/output"
+	"github.com/hestami/concierge/internal/listing"
+	"github.com/hestami/concierge/internal/property"
+)
+
+// NewCmd returns `hestami property`.
+func NewCmd(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "property", Short: "Manage properties of the active organization"}
+	cmd.AddCommand(newCreate(f), newGet(f), newList(f), newUpdate(f))
+	return cmd
+}
+
+func show(f *factory.Factory, p property.Property) error {
+	return cmdutil.Print(f, p, func() {
+		a := p.Address
+		output.Fields(f.Out, "id", p.ID, "name", p.Name, "type", p.Type,
+			"address", fmt.Sprintf("%s %s, %s %s %s, %s", a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country),
+			"active", strconv.FormatBool(p.Active), "updated", p.UpdatedAt.Format("2006-01-02 15:04"))
+	})
+}
+
+func addressFlags(cmd *cobra.Command, a *property.Address) {
+	fl := cmd.Flags()
+	fl.StringVar(&a.Line1, "line1", "", "street address")
+	fl.StringVar(&a.Line2, "line2", "", "apartment, suite, unit")
+	fl.StringVar(&a.City, "city", "", "city")
+	fl.StringVar(&a.Region, "region", "", "state or region")
+	fl.StringVar(&a.PostalCode, "postal-code", "", "postal code")
+	fl.StringVar(&a.Country, "country", "US", "ISO 3166 two-letter country code")
+}
+
+func newCreate(f *factory.Factory) *cobra.Command {
+	var in property.CreateInput
+	cmd := &cobra.Command{
+		Use:     "create",
+		Short:   "Add a property",
+		Example: `  hestami property create --name "Lake house" --type SINGLE_FAMILY --line1 "12 Shore Rd" --city Austin --region TX --postal-code 78701`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := cmdutil.Act(cmd.Context(), f, "property/v1/create", false,
+				func(ctx context.Context, s *factory.Services, pr authz.Principal) (property.Property, error) {
+					return s.Property.Create(ctx, pr, in)
+				})
+			if err != nil {
+				return err
+			}
+			return show(f, p)
+		},
+	}
+	cmd.Flags().StringVar(&in.Name, "name", "", "name of the property")
+	cmd.Flags().StringVar(&in.Type, "type", "SINGLE_FAMILY", "one of "+fmt.Sprint(property.Types))
+	addressFlags(cmd, &in.Address)
+	return cmd
+}
+
+func newGet(f *factory.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "get ID",
+		Short: "Show a property",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := cmdutil.Act(cmd.Context(), f, "property/v1/get", false,
+				func(ctx context.Context, s *factory.Services, pr authz.Principal) (property.Property, error) {
+					return s.Property.Get(ctx, pr, args[0])
+				})
+			if err != nil {
+				return err
+			}
+			return show(f, p)
+		},
+	}
+}
+
+func newList(f *factory.Factory) *cobra.Command {
+	var in property.ListInput
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the properties you may see",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			page, err := cmdutil.Act(cmd.Context(), f, "property/v1/list", false,
+				func(ctx context.Context, s *factory.Services, pr authz.Principal) (listing.Page[property.Property], error) {
+					return s.Property.List(ctx, pr, in)
+				})
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, page, func() {
+				rows := make([][]string, 0, len(page.Items))
+				for _, p := range page.Items {
+					rows = append(rows, []string{p.ID, p.Name, p.Type, p.Address.City, strconv.FormatBool(p.Active)})
+				}
+				output.Table(f.Out, []string{"ID", "NAME", "TYPE", "CITY", "ACTIVE"}, rows)
+				if page.NextCursor != "" {
+					fmt.Fprintf(f.ErrOut, "more: --cursor %s\n", page.NextCursor)
+				}
+			})
+		},
+	}
+	cmd.Flags().IntVar(&in.Limit, "limit", listing.DefaultLimit, "page size (1-100)")
+	cmd.Flags().StringVar(&in.Cursor, "cursor", "", "continue after a previous page")
+	return cmd
+}
+
+func newUpdate(f *factory.Factory) *cobra.Command {
+	var name, typ string
+	var active bool
+	var addr property.Address
+	cmd := &cobra.Command{
+		Use:   "update ID",
+		Short: "Change a property (only the flags you pass)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in := property.UpdateInput{ID: args[0]}
+			fl := cmd.Flags()
+			if fl.Changed("name") {
+				in.Name = &name
+			}
+			if fl.Changed("type") {
+				in.Type = &typ
+			}
+			if fl.Changed("active") {
+				in.Active = &active
+			}
+			if fl.Changed("line1") || fl.Changed("line2") || fl.Changed("city") || fl.Changed("region") || fl.Changed("postal-code") || fl.Changed("country") {
+				in.Address = &addr
+			}
+			p, err := cmdutil.Act(cmd.Context(), f, "property/v1/update", false,
+				func(ctx context.Context, s *factory.Services, pr authz.Principal) (property.Property, error) {
+					if in.Address != nil {
+						// Address flags not passed keep their current values.
+						cur, err := s.Property.Get(ctx, pr, in.ID)
+						if err != nil {
+							return cur, err
+						}
+						merged := cur.Address
+						for flag, dst := range map[string]*string{"line1": &merged.Line1, "line2": &merged.Line2, "city": &merged.City,
+							"region": &merged.Region, "postal-code": &merged.PostalCode, "country": &merged.Country} {
+							if fl.Changed(flag) {
+								v, _ := fl.GetString(flag)
+								*dst = v
+							}
+						}
+						in.Address = &merged
+					}
+					return s.Property.Update(ctx, pr, in)
+				})
+			if err != nil {
+				return err
+			}
+			return show(f, p)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "new name")
+	cmd.Flags().StringVar(&typ, "type", "", "new type")
+	cmd.Flags().BoolVar(&active, "active", true, "whether the property is active")
+	addressFlags(cmd, &addr)
+	return cmd
+}

@@ -1,0 +1,50 @@
+// Package tokencmd is `hestami token` (operator commands).
+package tokencmd
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
+)
+
+// NewCmd returns `hestami token`.
+func NewCmd(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Issue and revoke API tokens (operator)"}
+	var user, name string
+	var ttl time.Duration
+	create := &cobra.Command{Use: "create", Short: "Issue a token; it is printed once on stdout and stored only as a hash", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ids, err := f.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			t, err := ids.CreateToken(cmd.Context(), user, name, ttl)
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, t, func() {
+				fmt.Fprintln(f.Out, t.Token)
+				fmt.Fprintf(f.ErrOut, "token %s for user %s expires %s; it is not shown again\n", t.ID, t.UserID, t.ExpiresAt.Format(time.RFC3339))
+			})
+		}}
+	create.Flags().StringVar(&user, "user", "", "user id or e-mail")
+	create.Flags().StringVar(&name, "name", "", "a label for the token")
+	create.Flags().DurationVar(&ttl, "ttl", 90*24*time.Hour, "lifetime")
+	revoke := &cobra.Command{Use: "revoke TOKEN_ID", Short: "Revoke a token", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := f.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := ids.RevokeToken(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			return cmdutil.Print(f, map[string]any{"revoked": args[0]}, func() { fmt.Fprintln(f.ErrOut, "revoked", args[0]) })
+		}}
+	cmd.AddCommand(create, revoke)
+	return cmd
+}

@@ -1,0 +1,50 @@
+// Package usercmd is `hestami user` (operator commands).
+package usercmd
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/cli/output"
+)
+
+// NewCmd returns `hestami user`.
+func NewCmd(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage users (operator)"}
+	var email, name string
+	create := &cobra.Command{Use: "create", Short: "Create a user", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ids, err := f.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			u, err := ids.CreateUser(cmd.Context(), email, name)
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, u, func() { output.Fields(f.Out, "id", u.ID, "email", u.Email, "name", u.DisplayName) })
+		}}
+	create.Flags().StringVar(&email, "email", "", "e-mail address")
+	create.Flags().StringVar(&name, "name", "", "display name")
+	list := &cobra.Command{Use: "list", Short: "List users", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ids, err := f.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			users, err := ids.ListUsers(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, users, func() {
+				rows := make([][]string, 0, len(users))
+				for _, u := range users {
+					rows = append(rows, []string{u.ID, u.Email, u.DisplayName})
+				}
+				output.Table(f.Out, []string{"ID", "EMAIL", "NAME"}, rows)
+			})
+		}}
+	cmd.AddCommand(create, list)
+	return cmd
+}

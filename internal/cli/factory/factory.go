@@ -1,0 +1,255 @@
+// Package factory builds the dependencies of CLI commands lazily: a command
+// that prints the configuration never starts PostgreSQL, one that lists
+// properties never starts DBOS.
+package factory
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/cases"
+	"github.com/hestami/concierge/internal/config"
+	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/identity"
+	"github.com/hestami/concierge/internal/pdp"
+	"github.com/hestami/concierge/internal/pgcluster"
+	"github.com/hestami/concierge/internal/property"
+	"github.com/hestami/concierge/internal/workflow"
+	"github.com/hestami/concierge/migrations"
+)
+
+// Version is set at build time.
+var Version = "dev"
+
+// DatabaseName is the database hestami uses in its embedded cluster.
+const DatabaseName = "hestami"
+
+// Factory holds the process's lazily built dependencies.
+type Factory struct {
+	Viper  *viper.Viper
+	Out    io.Writer
+	ErrOut io.Writer
+	JSON   bool
+
+	cfgOnce sync.Once
+	cfg     *config.Config
+	cfgErr  error
+
+	db      *db.DB
+	sidecar *pdp.Sidecar
+	pdp     *authz.Client
+	engine  *workflow.Engine
+	closers []func()
+}
+
+// New returns a factory over v.
+func New(v *viper.Viper) *Factory {
+	return &Factory{Viper: v, Out: os.Stdout, ErrOut: os.Stderr}
+}
+
+// Config returns the effective configuration.
+func (f *Factory) Config() (*config.Config, error) {
+	f.cfgOnce.Do(func() { f.cfg, f.cfgErr = config.Load(f.Viper) })
+	return f.cfg, f.cfgErr
+}
+
+// Cluster describes the embedded cluster (nil when database.url is set).
+func (f *Factory) Cluster() (*pgcluster.Cluster, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Database.URL != "" {
+		return nil, nil
+	}
+	return pgcluster.New(cfg.DataDir)
+}
+
+// OwnerURL is the owner connection URL, starting the embedded cluster when
+// no external database is configured.
+func (f *Factory) OwnerURL(ctx context.Context) (string, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return "", err
+	}
+	if cfg.Database.URL != "" {
+		return cfg.Database.URL, nil
+	}
+	c, err := f.Cluster()
+	if err != nil {
+		return "", err
+	}
+	if err := c.Start(ctx, DatabaseName); err != nil {
+		return "", err
+	}
+	return c.URL(pgcluster.OwnerRole, DatabaseName), nil
+}
+
+// DB connects both pools; for the embedded default it also applies pending
+// migrations.
+func (f *Factory) DB(ctx context.Context) (*db.DB, error) {
+	if f.db != nil {
+		return f.db, nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	ownerURL, err := f.OwnerURL(ctx)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "database unavailable: %v", err)
+	}
+	d, err := db.Open(ctx, ownerURL, cfg.Database.AppURL)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "database unavailable: %v", err)
+	}
+	f.db = d
+	f.closers = append(f.closers, d.Close)
+	if cfg.Database.URL == "" {
+		if _, err := MigrateAll(ctx, d, ownerURL); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// MigrateAll applies hestami's migrations and the DBOS schemas.
+func MigrateAll(ctx context.Context, d *db.DB, ownerURL string) ([]string, error) {
+	applied, err := db.Migrate(ctx, d.Owner, migrations.FS)
+	if err != nil {
+		return applied, err
+	}
+	var missing bool
+	if err := d.Owner.QueryRow(ctx, `SELECT to_regclass('dbos.transaction_completion') IS NULL OR to_regclass('dbos.workflow_status') IS NULL`).Scan(&missing); err != nil {
+		return applied, err
+	}
+	if len(applied) > 0 || missing {
+		if err := workflow.Migrate(ctx, ownerURL, d.Owner); err != nil {
+			return applied, err
+		}
+	}
+	return applied, nil
+}
+
+// PDP returns the authorization client: the configured external PDP, or a
+// PDP sidecar started for this process.
+func (f *Factory) PDP(ctx context.Context) (*authz.Client, error) {
+	if f.pdp != nil {
+		return f.pdp, nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	addr := cfg.Authz.PDPAddress
+	if addr == "" {
+		bin, err := pdp.FindBinary(cfg.Authz.CerbosBinary)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(cfg.DataDir+"/run", 0o755); err != nil {
+			return nil, err
+		}
+		s, err := pdp.Start(ctx, bin, cfg.DataDir+"/run", 30*time.Second)
+		if err != nil {
+			return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "authorization service unavailable: %v", err)
+		}
+		f.sidecar = s
+		f.closers = append(f.closers, s.Stop)
+		addr = s.Address()
+	}
+	c, err := authz.Dial(addr, cfg.Authz.Timeout)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "authorization service unavailable: %v", err)
+	}
+	f.pdp = c
+	return c, nil
+}
+
+// Services is the domain layer as the CLI uses it.
+type Services struct {
+	Identity *identity.Service
+	Property *property.Service
+	Cases    *cases.Service
+}
+
+// Identity returns the identity service (no PDP needed).
+func (f *Factory) Identity(ctx context.Context) (*identity.Service, error) {
+	d, err := f.DB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return identity.New(d), nil
+}
+
+// Services builds the domain services; withWorkflows also launches DBOS.
+func (f *Factory) Services(ctx context.Context, withWorkflows bool) (*Services, error) {
+	d, err := f.DB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := f.PDP(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &Services{Identity: identity.New(d), Property: property.New(d, p)}
+	if !withWorkflows {
+		s.Cases = cases.New(d, p, nil)
+		return s, nil
+	}
+	cfg, _ := f.Config()
+	e, err := workflow.New(ctx, d, cfg.Workflow.ExecutorID, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.Cases = cases.New(d, p, e)
+	s.Cases.RegisterWorkflows(e)
+	if err := e.Launch(); err != nil {
+		return nil, fmt.Errorf("launching workflows: %w", err)
+	}
+	f.engine = e
+	f.closers = append(f.closers, func() { e.Shutdown(10 * time.Second) })
+	return s, nil
+}
+
+// Principal resolves the caller: the user behind --token, or --as USER for
+// operators, in the active organization --org.
+func (f *Factory) Principal(ctx context.Context) (authz.Principal, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return authz.Principal{}, err
+	}
+	ids, err := f.Identity(ctx)
+	if err != nil {
+		return authz.Principal{}, err
+	}
+	var userID string
+	switch {
+	case cfg.Token != "":
+		userID, err = ids.Authenticate(ctx, cfg.Token)
+	case cfg.As != "":
+		userID, err = ids.LookupUser(ctx, cfg.As)
+	default:
+		err = apperr.New(apperr.Unauthenticated, "who is acting? pass --token (or HESTAMI_TOKEN), or --as USER (id or e-mail) as an operator")
+	}
+	if err != nil {
+		return authz.Principal{}, err
+	}
+	return ids.Principal(ctx, userID, cfg.Org)
+}
+
+// Close releases everything in reverse order of creation.
+func (f *Factory) Close() {
+	for i := len(f.closers) - 1; i >= 0; i-- {
+		f.closers[i]()
+	}
+	f.closers = nil
+}

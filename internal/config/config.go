@@ -1,0 +1,226 @@
+// Package config resolves hestami's effective configuration with the
+// precedence flags > HESTAMI_* environment > config file > defaults.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+// Config is the effective configuration of one hestami process.
+type Config struct {
+	DataDir   string
+	File      string // the config file that was read, if any
+	Database  Database
+	Authz     Authz
+	Workflow  Workflow
+	Telemetry Telemetry
+	// Identity of the local CLI caller.
+	Org   string
+	As    string
+	Token string
+}
+
+// Database selects the PostgreSQL server. An empty URL means the embedded
+// cluster managed by hestami inside DataDir.
+type Database struct {
+	URL    string // owner role: runs migrations
+	AppURL string // runtime role: RLS applies; derived from URL when empty
+}
+
+// Authz selects the Cerbos PDP. An empty PDPAddress means hestami starts
+// its own PDP from CerbosBinary.
+type Authz struct {
+	PDPAddress   string
+	CerbosBinary string
+	Timeout      time.Duration
+}
+
+// Workflow configures DBOS.
+type Workflow struct {
+	ExecutorID string
+}
+
+// Telemetry configures OpenTelemetry; OTEL_EXPORTER_OTLP_ENDPOINT wins.
+type Telemetry struct {
+	Stdout bool
+}
+
+// Keys lists every configuration key with its default, so that `config show`
+// and the environment binding cannot drift apart.
+var Keys = map[string]any{
+	"data_dir":             "",
+	"database.url":         "",
+	"database.app_url":     "",
+	"authz.pdp_address":    "",
+	"authz.cerbos_binary":  "",
+	"authz.timeout":        "2s",
+	"workflow.executor_id": "",
+	"telemetry.stdout":     false,
+	"org":                  "",
+	"as":                   "",
+	"token":                "",
+}
+
+var secretKeys = map[string]bool{"token": true}
+
+// NewViper returns a viper instance with defaults and HESTAMI_* environment
+// binding. Flags are bound by the caller.
+func NewViper() *viper.Viper {
+	v := viper.New()
+	for k, def := range Keys {
+		v.SetDefault(k, def)
+	}
+	v.SetEnvPrefix("HESTAMI")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	return v
+}
+
+// ReadFile reads the config file: the explicit path, else
+// $XDG_CONFIG_HOME/hestami/config.yaml when it exists.
+func ReadFile(v *viper.Viper, explicit string) error {
+	path := explicit
+	if path == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return nil
+		}
+		path = filepath.Join(dir, "hestami", "config.yaml")
+		if _, err := os.Stat(path); err != nil {
+			return nil
+		}
+	}
+	v.SetConfigFile(path)
+	if err := v.ReadInConfig(); err != nil {
+		return fmt.Errorf("reading config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// Load turns viper state into a Config.
+func Load(v *viper.Viper) (*Config, error) {
+	timeout, err := time.ParseDuration(v.GetString("authz.timeout"))
+	if err != nil || timeout <= 0 {
+		return nil, fmt.Errorf("authz.timeout: %q is not a positive duration", v.GetString("authz.timeout"))
+	}
+	c := &Config{
+		DataDir: v.GetString("data_dir"),
+		File:    v.ConfigFileUsed(),
+		Database: Database{
+			URL:    v.GetString("database.url"),
+			AppURL: v.GetString("database.app_url"),
+		},
+		Authz: Authz{
+			PDPAddress:   v.GetString("authz.pdp_address"),
+			CerbosBinary: v.GetString("authz.cerbos_binary"),
+			Timeout:      timeout,
+		},
+		Workflow:  Workflow{ExecutorID: v.GetString("workflow.executor_id")},
+		Telemetry: Telemetry{Stdout: v.GetBool("telemetry.stdout")},
+		Org:       v.GetString("org"),
+		As:        v.GetString("as"),
+		Token:     v.GetString("token"),
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir()
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	c.DataDir = abs
+	if c.Workflow.ExecutorID == "" {
+		host, _ := os.Hostname()
+		c.Workflow.ExecutorID = "hestami-" + host
+	}
+	return c, nil
+}
+
+// DefaultDataDir is $XDG_DATA_HOME/hestami; for root it is /var/lib/hestami,
+// because the embedded PostgreSQL runs as the postgres OS user, which cannot
+// traverse /root.
+func DefaultDataDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/hestami"
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "hestami")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "hestami")
+	}
+	return filepath.Join(home, ".local", "share", "hestami")
+}
+
+// Setting is one line of `config show`.
+type Setting struct {
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+	Source string `json:"source"`
+}
+
+// Effective lists every key with its effective value (secrets masked) and
+// where the value came from.
+func Effective(v *viper.Viper, c *Config, flagSet func(key string) bool) []Setting {
+	keys := make([]string, 0, len(Keys))
+	for k := range Keys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]Setting, 0, len(keys))
+	for _, k := range keys {
+		val := v.GetString(k)
+		switch k {
+		case "data_dir":
+			val = c.DataDir
+		case "workflow.executor_id":
+			val = c.Workflow.ExecutorID
+		}
+		src := "default"
+		envName := "HESTAMI_" + strings.ToUpper(strings.ReplaceAll(k, ".", "_"))
+		switch {
+		case flagSet != nil && flagSet(k):
+			src = "flag"
+		case os.Getenv(envName) != "":
+			src = "env " + envName
+		case v.InConfig(k):
+			src = "file"
+		}
+		out = append(out, Setting{Key: k, Value: mask(k, val), Source: src})
+	}
+	return out
+}
+
+func mask(key, val string) string {
+	if val == "" {
+		return val
+	}
+	if secretKeys[key] {
+		return "****"
+	}
+	if strings.HasSuffix(key, "url") {
+		return MaskURL(val)
+	}
+	return val
+}
+
+// MaskURL hides the password of a connection URL.
+func MaskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "****")
+	}
+	return u.String()
+}

@@ -1,0 +1,271 @@
+// Package property owns properties (domain.md §1): create, get, list, update,
+// each authorized by the PDP, isolated by RLS and recorded as activity.
+package property
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hestami/concierge/internal/activity"
+	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/listing"
+)
+
+// Types of property.
+var Types = []string{"SINGLE_FAMILY", "CONDO", "TOWNHOUSE", "MULTI_FAMILY", "LAND", "COMMERCIAL", "OTHER"}
+
+// Address is a postal address.
+type Address struct {
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postalCode,omitempty"`
+	Country    string `json:"country"`
+}
+
+// Property is a property record.
+type Property struct {
+	ID             string    `json:"id"`
+	OrganizationID string    `json:"organizationId"`
+	Name           string    `json:"name"`
+	Type           string    `json:"type"`
+	Address        Address   `json:"address"`
+	Active         bool      `json:"active"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+}
+
+// CreateInput is what a new property needs.
+type CreateInput struct {
+	Name    string  `json:"name"`
+	Type    string  `json:"type"`
+	Address Address `json:"address"`
+}
+
+// UpdateInput changes the fields that are set.
+type UpdateInput struct {
+	ID      string   `json:"id"`
+	Name    *string  `json:"name,omitempty"`
+	Type    *string  `json:"type,omitempty"`
+	Address *Address `json:"address,omitempty"`
+	Active  *bool    `json:"active,omitempty"`
+}
+
+// ListInput filters and pages a list.
+type ListInput struct {
+	Limit  int    `json:"limit,omitempty"`
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// Service is the property domain.
+type Service struct {
+	db  *db.DB
+	pdp authz.Decider
+}
+
+// New returns the property service.
+func New(d *db.DB, pdp authz.Decider) *Service { return &Service{db: d, pdp: pdp} }
+
+const kind = "property"
+
+func resourceOf(p Property) authz.Resource {
+	return authz.Resource{Kind: kind, ID: p.ID, Attr: map[string]any{"org_id": p.OrganizationID}}
+}
+
+func validateAddress(f *apperr.Fields, a Address) {
+	f.Required("address.line1", a.Line1)
+	f.MaxLen("address.line1", a.Line1, 200)
+	f.MaxLen("address.line2", a.Line2, 200)
+	f.Required("address.city", a.City)
+	f.MaxLen("address.city", a.City, 100)
+	f.MaxLen("address.region", a.Region, 100)
+	f.MaxLen("address.postalCode", a.PostalCode, 20)
+	f.Required("address.country", a.Country)
+	if a.Country != "" && (len(a.Country) != 2 || strings.ToUpper(a.Country) != a.Country) {
+		f.Add("address.country", "invalid_format", "address.country must be a two-letter upper-case ISO 3166 code")
+	}
+}
+
+// Create adds a property to the principal's active organization.
+func (s *Service) Create(ctx context.Context, p authz.Principal, in CreateInput) (Property, error) {
+	var f apperr.Fields
+	f.Required("name", in.Name)
+	f.MaxLen("name", in.Name, 200)
+	f.Required("type", in.Type)
+	f.OneOf("type", in.Type, Types)
+	validateAddress(&f, in.Address)
+	if err := f.Err(); err != nil {
+		return Property{}, err
+	}
+	if err := s.pdp.Authorize(ctx, p, authz.Resource{Kind: kind, ID: "new", Attr: map[string]any{"org_id": p.OrgID}}, "create"); err != nil {
+		return Property{}, err
+	}
+	return db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Property, error) {
+		a := in.Address
+		row := q.QueryRow(ctx, `INSERT INTO properties (organization_id, name, type, address_line1, address_line2, city, region, postal_code, country)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+columns,
+			p.OrgID, strings.TrimSpace(in.Name), in.Type, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country)
+		out, err := scan(row)
+		if err != nil {
+			return out, err
+		}
+		return out, activity.Record(ctx, q, p, activity.Event{EntityType: kind, EntityID: out.ID, Verb: "created", After: out})
+	})
+}
+
+const columns = `id, organization_id, name, type, address_line1, address_line2, city, region, postal_code, country, active, created_at, updated_at`
+
+func scan(r db.Row) (Property, error) {
+	var o Property
+	a := &o.Address
+	err := r.Scan(&o.ID, &o.OrganizationID, &o.Name, &o.Type, &a.Line1, &a.Line2, &a.City, &a.Region, &a.PostalCode, &a.Country, &o.Active, &o.CreatedAt, &o.UpdatedAt)
+	return o, err
+}
+
+func notFound(id string) error { return apperr.New(apperr.NotFound, "property %s not found", id) }
+
+func load(ctx context.Context, q db.Querier, id string, forUpdate bool) (Property, error) {
+	if uuid.Validate(id) != nil {
+		return Property{}, notFound(id)
+	}
+	sql := `SELECT ` + columns + ` FROM properties WHERE id = $1`
+	if forUpdate {
+		sql += ` FOR UPDATE`
+	}
+	o, err := scan(q.QueryRow(ctx, sql, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return o, notFound(id)
+	}
+	return o, err
+}
+
+// hideForbidden turns a denial to view into NOT_FOUND: never reveal existence.
+func hideForbidden(err error, id string) error {
+	if apperr.CodeOf(err) == apperr.Forbidden {
+		return notFound(id)
+	}
+	return err
+}
+
+// Get returns one property.
+func (s *Service) Get(ctx context.Context, p authz.Principal, id string) (Property, error) {
+	o, err := db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Property, error) { return load(ctx, q, id, false) })
+	if err != nil {
+		return o, err
+	}
+	if err := s.pdp.Authorize(ctx, p, resourceOf(o), "view"); err != nil {
+		return Property{}, hideForbidden(err, id)
+	}
+	return o, nil
+}
+
+// List returns the properties the principal may view, by name.
+func (s *Service) List(ctx context.Context, p authz.Principal, in ListInput) (listing.Page[Property], error) {
+	var f apperr.Fields
+	limit := listing.Limit(&f, in.Limit)
+	cur := listing.Decode(&f, in.Cursor)
+	if err := f.Err(); err != nil {
+		return listing.Page[Property]{}, err
+	}
+	plan, err := s.pdp.QueryFilter(ctx, p, kind, "view")
+	if err != nil {
+		return listing.Page[Property]{}, err
+	}
+	args := &authz.Args{}
+	where, err := plan.SQL(authz.Columns{"request.resource.attr.org_id": "organization_id", "request.resource.id": "id"}, args)
+	if err != nil {
+		return listing.Page[Property]{}, apperr.Wrap(apperr.Internal, err, "authorization filter could not be applied")
+	}
+	sql := `SELECT ` + columns + ` FROM properties WHERE ` + where
+	if cur != nil {
+		sql += ` AND (name, id) > (` + args.Add(cur.Key) + `, ` + args.Add(cur.ID) + `::uuid)`
+	}
+	sql += ` ORDER BY name, id LIMIT ` + args.Add(limit+1)
+	items, err := db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) ([]Property, error) {
+		rows, err := q.Query(ctx, sql, args.List()...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := []Property{}
+		for rows.Next() {
+			o, err := scan(rows)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, o)
+		}
+		return out, rows.Err()
+	})
+	if err != nil {
+		return listing.Page[Property]{}, err
+	}
+	page := listing.Page[Property]{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		last := page.Items[limit-1]
+		page.NextCursor = listing.Encode(last.Name, last.ID)
+	}
+	return page, nil
+}
+
+// Update changes a property's fields.
+func (s *Service) Update(ctx context.Context, p authz.Principal, in UpdateInput) (Property, error) {
+	var f apperr.Fields
+	f.Required("id", in.ID)
+	if in.Name != nil {
+		f.Required("name", *in.Name)
+		f.MaxLen("name", *in.Name, 200)
+	}
+	if in.Type != nil {
+		f.Required("type", *in.Type)
+		f.OneOf("type", *in.Type, Types)
+	}
+	if in.Address != nil {
+		validateAddress(&f, *in.Address)
+	}
+	if err := f.Err(); err != nil {
+		return Property{}, err
+	}
+	return db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Property, error) {
+		before, err := load(ctx, q, in.ID, true)
+		if err != nil {
+			return before, err
+		}
+		if err := s.pdp.Authorize(ctx, p, resourceOf(before), "view"); err != nil {
+			return Property{}, hideForbidden(err, in.ID)
+		}
+		if err := s.pdp.Authorize(ctx, p, resourceOf(before), "update"); err != nil {
+			return Property{}, err
+		}
+		after := before
+		if in.Name != nil {
+			after.Name = strings.TrimSpace(*in.Name)
+		}
+		if in.Type != nil {
+			after.Type = *in.Type
+		}
+		if in.Address != nil {
+			after.Address = *in.Address
+		}
+		if in.Active != nil {
+			after.Active = *in.Active
+		}
+		a := after.Address
+		out, err := scan(q.QueryRow(ctx, `UPDATE properties SET name = $2, type = $3, address_line1 = $4, address_line2 = $5, city = $6,
+			region = $7, postal_code = $8, country = $9, active = $10, updated_at = now() WHERE id = $1 RETURNING `+columns,
+			in.ID, after.Name, after.Type, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country, after.Active))
+		if err != nil {
+			return out, err
+		}
+		return out, activity.Record(ctx, q, p, activity.Event{EntityType: kind, EntityID: out.ID, Verb: "updated", Before: before, After: out})
+	})
+}

@@ -1,0 +1,90 @@
+// Package telemetry sets up OpenTelemetry tracing: an OTLP exporter when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set, stdout when asked, otherwise spans are
+// still created (their ids go into activity events and error envelopes) but
+// not exported.
+package telemetry
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/authz"
+)
+
+const tracerName = "github.com/hestami/concierge"
+
+// Setup installs the global tracer provider and returns its shutdown.
+func Setup(ctx context.Context, stdout bool, stdoutWriter io.Writer, version string) (func(context.Context) error, error) {
+	opts := []sdktrace.TracerProviderOption{
+		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName("hestami"), semconv.ServiceVersion(version))),
+	}
+	switch {
+	case os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "":
+		exp, err := otlptracegrpc.New(ctx)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, sdktrace.WithBatcher(exp))
+	case stdout:
+		exp, err := stdouttrace.New(stdouttrace.WithWriter(stdoutWriter))
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, sdktrace.WithSyncer(exp))
+	}
+	tp := sdktrace.NewTracerProvider(opts...)
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	return tp.Shutdown, nil
+}
+
+// Operation starts the span of one domain operation (a procedure) with the
+// attributes of api.md §7. No personal data goes into attributes. Call end
+// with the operation's error.
+func Operation(ctx context.Context, procedure string, p authz.Principal, attrs ...attribute.KeyValue) (context.Context, func(err error)) {
+	base := []attribute.KeyValue{
+		attribute.String("hestami.procedure", procedure),
+		attribute.String("hestami.organization_id", p.OrgID),
+		attribute.String("hestami.actor.id", p.UserID),
+		attribute.String("hestami.actor.kind", string(p.ActorKind)),
+	}
+	ctx, span := otel.Tracer(tracerName).Start(ctx, procedure, trace.WithAttributes(append(base, attrs...)...))
+	return ctx, func(err error) {
+		code := "OK"
+		decision := "allow"
+		if err != nil {
+			code = string(apperr.CodeOf(err))
+			span.SetStatus(codes.Error, code)
+			switch apperr.CodeOf(err) {
+			case apperr.Forbidden:
+				decision = "deny"
+			case apperr.DependencyUnavailable:
+				decision = "error"
+			}
+		}
+		span.SetAttributes(attribute.String("hestami.result_code", code), attribute.String("hestami.authz.decision", decision))
+		span.End()
+	}
+}
+
+// TraceID returns the trace id of ctx, or "".
+func TraceID(ctx context.Context) string {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return ""
+	}
+	return sc.TraceID().String()
+}
