@@ -99,12 +99,35 @@ func (t *tenantTx) QueryRow(ctx context.Context, sql string, args ...any) Row {
 
 type batchRows struct {
 	pgx.Rows
-	br pgx.BatchResults
+	br       pgx.BatchResults
+	closed   bool
+	closeErr error
+}
+
+// Next closes the batch once the rows are exhausted, as pgx closes plain
+// rows, so the transaction can run its next statement.
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
+}
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.closeErr
 }
 
 func (r *batchRows) Close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
 	r.Rows.Close()
-	r.br.Close()
+	r.closeErr = r.br.Close()
 }
 
 type batchRow struct {
