@@ -87,6 +87,9 @@ type Service struct {
 	db  *db.DB
 	pdp authz.Decider
 	wf  *workflow.Engine
+	// afterApply runs between the committed status transaction and the end
+	// of its workflow; tests use it to simulate a crash in that window.
+	afterApply func()
 }
 
 const kind = "case"

@@ -139,9 +139,13 @@ func (s *Service) await(h dbos.WorkflowHandle[statusOutcome], fp string) (Case, 
 }
 
 func (s *Service) updateStatusWorkflow(ctx dbos.Context, in statusChange) (statusOutcome, error) {
-	return dbos.RunAsTransaction(ctx, s.wf.DS, func(tctx context.Context, tx dbos.Tx) (statusOutcome, error) {
+	out, err := dbos.RunAsTransaction(ctx, s.wf.DS, func(tctx context.Context, tx dbos.Tx) (statusOutcome, error) {
 		return applyStatusChange(tctx, workflow.Querier(tx), in)
 	})
+	if err == nil && s.afterApply != nil {
+		s.afterApply()
+	}
+	return out, err
 }
 
 // applyStatusChange is the body of the durable transaction.

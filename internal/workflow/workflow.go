@@ -28,10 +28,12 @@ const APIVersion = "v1"
 // ApplicationVersion is what DBOS records on every workflow.
 const ApplicationVersion = "hestami-api-" + APIVersion
 
-// Engine is a DBOS context plus the runtime-role data source.
+// Engine is a DBOS context plus the runtime-role data source. It owns its
+// two pools (DBOS closes its system pool on shutdown).
 type Engine struct {
-	Ctx dbos.Context
-	DS  *dbos.DataSource
+	Ctx   dbos.Context
+	DS    *dbos.DataSource
+	pools []*pgxpool.Pool
 }
 
 // Migrate creates the DBOS system schema and the data-source table with the
@@ -52,29 +54,51 @@ func New(ctx context.Context, d *db.DB, executorID string, logger *slog.Logger) 
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	system, err := pgxpool.NewWithConfig(ctx, d.Owner.Config().Copy())
+	if err != nil {
+		return nil, err
+	}
+	app, err := pgxpool.NewWithConfig(ctx, d.App.Config().Copy())
+	if err != nil {
+		system.Close()
+		return nil, err
+	}
+	pools := []*pgxpool.Pool{system, app}
+	closeAll := func() {
+		for _, p := range pools {
+			p.Close()
+		}
+	}
 	dctx, err := dbos.NewContext(ctx, dbos.Config{
 		AppName:            "hestami",
-		SystemDBPool:       d.Owner,
+		SystemDBPool:       system,
 		ApplicationVersion: ApplicationVersion,
 		ExecutorID:         executorID,
 		Logger:             logger,
 		SkipMigrations:     true,
 	})
 	if err != nil {
+		closeAll()
 		return nil, fmt.Errorf("DBOS: %w", err)
 	}
-	ds, err := dbos.NewDataSource(dctx, d.App, dbos.WithDataSourceName("hestami-app"), dbos.WithDataSourceSkipMigrations())
+	ds, err := dbos.NewDataSource(dctx, app, dbos.WithDataSourceName("hestami-app"), dbos.WithDataSourceSkipMigrations())
 	if err != nil {
+		closeAll()
 		return nil, fmt.Errorf("DBOS data source: %w", err)
 	}
-	return &Engine{Ctx: dctx, DS: ds}, nil
+	return &Engine{Ctx: dctx, DS: ds, pools: pools}, nil
 }
 
 // Launch starts the engine and recovers this executor's pending workflows.
 func (e *Engine) Launch() error { return dbos.Launch(e.Ctx) }
 
 // Shutdown stops the engine, waiting up to timeout for running workflows.
-func (e *Engine) Shutdown(timeout time.Duration) { _ = dbos.Shutdown(e.Ctx, timeout) }
+func (e *Engine) Shutdown(timeout time.Duration) {
+	_ = dbos.Shutdown(e.Ctx, timeout)
+	for _, p := range e.pools {
+		p.Close()
+	}
+}
 
 // IDFor derives a workflow id from an idempotency scope (api.md §5): the same
 // organization, principal, procedure and key always name the same workflow.

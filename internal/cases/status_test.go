@@ -1,0 +1,47 @@
+package cases
+
+import "testing"
+
+// The lifecycle of domain.md §4, written out independently of Transitions so
+// that a change to the table must be made twice to pass.
+var spec = map[Status]map[Status]bool{
+	Intake:          {Assessment: true, Cancelled: true},
+	Assessment:      {InProgress: true, PendingExternal: true, PendingOwner: true, OnHold: true, Cancelled: true},
+	InProgress:      {PendingExternal: true, PendingOwner: true, OnHold: true, Resolved: true, Cancelled: true},
+	PendingExternal: {InProgress: true, OnHold: true, Resolved: true, Cancelled: true},
+	PendingOwner:    {InProgress: true, OnHold: true, Resolved: true, Cancelled: true},
+	OnHold:          {Assessment: true, InProgress: true, PendingExternal: true, PendingOwner: true, Cancelled: true},
+	Resolved:        {Closed: true, InProgress: true},
+	Closed:          {},
+	Cancelled:       {},
+}
+
+func TestEveryTransitionPairMatchesTheSpec(t *testing.T) {
+	t.Parallel()
+	if len(Statuses) != len(spec) {
+		t.Fatalf("%d statuses, spec has %d", len(Statuses), len(spec))
+	}
+	for _, from := range Statuses {
+		for _, to := range Statuses {
+			if got, want := CanTransition(from, to), spec[from][to]; got != want {
+				t.Errorf("%s → %s: allowed=%v, want %v", from, to, got, want)
+			}
+		}
+	}
+}
+
+func TestTerminalStatuses(t *testing.T) {
+	t.Parallel()
+	for _, s := range Statuses {
+		want := s == Closed || s == Cancelled
+		if Terminal(s) != want {
+			t.Errorf("Terminal(%s) = %v, want %v", s, Terminal(s), want)
+		}
+	}
+	if CanTransition(Cancelled, Cancelled) {
+		t.Error("a cancelled case can be cancelled again")
+	}
+	if CanTransition(Status("BOGUS"), Intake) || CanTransition(Intake, Status("BOGUS")) {
+		t.Error("an unknown status takes part in a transition")
+	}
+}
