@@ -104,25 +104,49 @@ func migrateTemplate(ctx context.Context) error {
 // its owner and runtime URLs; it is dropped when t ends.
 func NewDatabase(t testing.TB) (ownerURL, appURL string) {
 	t.Helper()
-	ctx := context.Background()
+	ownerURL, appURL, drop, err := CreateDatabase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return ownerURL, appURL
+}
+
+// CreateDatabase clones the migrated template; drop removes the clone.
+func CreateDatabase(ctx context.Context) (ownerURL, appURL string, drop func(), err error) {
 	name := fmt.Sprintf("t_%d_%d", os.Getpid(), dbSeq.Add(1))
 	super := cluster.URL("postgres", "postgres")
 	conn, err := pgx.Connect(ctx, super)
 	if err != nil {
-		t.Fatal(err)
+		return "", "", nil, err
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template+` OWNER `+pgcluster.OwnerRole); err != nil {
-		t.Fatal(err)
+		return "", "", nil, err
 	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, super)
+	drop = func() {
+		c, err := pgx.Connect(context.Background(), super)
 		if err == nil {
-			_, _ = c.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
-			c.Close(ctx)
+			_, _ = c.Exec(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+			c.Close(context.Background())
 		}
-	})
-	return cluster.URL(pgcluster.OwnerRole, name), cluster.URL(pgcluster.RuntimeRole, name)
+	}
+	return cluster.URL(pgcluster.OwnerRole, name), cluster.URL(pgcluster.RuntimeRole, name), drop, nil
+}
+
+// Runner wraps m so that its Run starts and stops the real parts; for
+// harnesses (testscript) that call Run themselves.
+func Runner(m *testing.M) interface{ Run() int } { return runner{m} }
+
+type runner struct{ m *testing.M }
+
+func (r runner) Run() int {
+	code, err := run(r.m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testkit:", err)
+		return 1
+	}
+	return code
 }
 
 // PDPAddress is the address of the test binary's PDP.

@@ -1,0 +1,79 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/hestami/concierge/internal/cli"
+	"github.com/hestami/concierge/internal/testkit"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(testkit.Runner(m), map[string]func(){
+		"hestami": func() { os.Exit(cli.Main()) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar against the real binary entry
+// point, each script on its own fresh database and the shared PDP.
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			owner, app, drop, err := testkit.CreateDatabase(context.Background())
+			if err != nil {
+				return err
+			}
+			env.Defer(drop)
+			// A private data dir the postgres OS user can enter (for db.txtar).
+			dataDir, err := os.MkdirTemp("", "hestami-cli-")
+			if err != nil {
+				return err
+			}
+			if err := os.Chmod(dataDir, 0o755); err != nil {
+				return err
+			}
+			env.Defer(func() { os.RemoveAll(dataDir) })
+			env.Setenv("HESTAMI_DATABASE_URL", owner)
+			env.Setenv("HESTAMI_DATABASE_APP_URL", app)
+			env.Setenv("HESTAMI_AUTHZ_PDP_ADDRESS", testkit.PDPAddress())
+			env.Setenv("EMBEDDED_DATA_DIR", dataDir)
+			env.Setenv("HESTAMI_DATA_DIR", filepath.Join(env.WorkDir, "data"))
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// jsonenv VAR FILE PATH: set VAR to the value at a dotted PATH of
+			// the JSON in FILE (keys with dots or @ are fine: split on '/').
+			"jsonenv": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 3 {
+					ts.Fatalf("usage: jsonenv VAR FILE PATH")
+				}
+				var v any
+				ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[1])), &v))
+				for _, k := range strings.Split(args[2], "/") {
+					switch cur := v.(type) {
+					case map[string]any:
+						v = cur[k]
+					case []any:
+						var i int
+						fmt.Sscan(k, &i)
+						v = cur[i]
+					}
+				}
+				if v == nil {
+					ts.Fatalf("no value at %s", args[2])
+				}
+				ts.Setenv(args[0], fmt.Sprint(v))
+			},
+		},
+	})
+}
