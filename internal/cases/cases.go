@@ -116,6 +116,11 @@ func hideForbidden(err error, id string) error {
 
 // Create opens a case in INTAKE with the next number of the organization.
 func (s *Service) Create(ctx context.Context, p authz.Principal, in CreateInput) (Case, error) {
+	return db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Case, error) { return s.CreateTx(ctx, q, p, in) })
+}
+
+// CreateTx is Create inside the caller's tenant transaction.
+func (s *Service) CreateTx(ctx context.Context, q db.Querier, p authz.Principal, in CreateInput) (Case, error) {
 	if in.Category == "" {
 		in.Category = "OTHER"
 	}
@@ -139,36 +144,34 @@ func (s *Service) Create(ctx context.Context, p authz.Principal, in CreateInput)
 	if err := s.pdp.Authorize(ctx, p, res, "create"); err != nil {
 		return Case{}, err
 	}
-	return db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Case, error) {
-		var exists bool
-		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM properties WHERE id = $1)`, in.PropertyID).Scan(&exists); err != nil {
-			return Case{}, err
-		}
-		if !exists {
-			return Case{}, &apperr.Error{Code: apperr.Validation, Message: "the input is invalid",
-				Fields: []apperr.FieldError{{Field: "propertyId", Code: "not_found", Message: "propertyId names no property of this organization"}}}
-		}
-		// The counter row is locked by the upsert, so concurrent creates in
-		// one organization serialize here and never share a number.
-		year := time.Now().UTC().Year()
-		var n int
-		if err := q.QueryRow(ctx, `INSERT INTO case_counters (organization_id, year, last_number) VALUES ($1, $2, 1)
-			ON CONFLICT (organization_id, year) DO UPDATE SET last_number = case_counters.last_number + 1
-			RETURNING last_number`, p.OrgID, year).Scan(&n); err != nil {
-			return Case{}, err
-		}
-		c, err := scan(q.QueryRow(ctx, `INSERT INTO cases (organization_id, property_id, number, title, description, category, priority, due_at, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+columns,
-			p.OrgID, in.PropertyID, fmt.Sprintf("CASE-%d-%d", year, n), strings.TrimSpace(in.Title), in.Description, in.Category, in.Priority, in.DueAt, p.UserID))
-		if err != nil {
-			return c, err
-		}
-		if _, err := q.Exec(ctx, `INSERT INTO case_status_history (organization_id, case_id, from_status, to_status, reason, actor_kind, actor_id)
-			VALUES ($1, $2, NULL, $3, 'opened', $4, $5)`, p.OrgID, c.ID, string(Intake), string(p.ActorKind), p.UserID); err != nil {
-			return c, err
-		}
-		return c, activity.Record(ctx, q, p, activity.Event{EntityType: kind, EntityID: c.ID, Verb: "created", After: c})
-	})
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM properties WHERE id = $1)`, in.PropertyID).Scan(&exists); err != nil {
+		return Case{}, err
+	}
+	if !exists {
+		return Case{}, &apperr.Error{Code: apperr.Validation, Message: "the input is invalid",
+			Fields: []apperr.FieldError{{Field: "propertyId", Code: "not_found", Message: "propertyId names no property of this organization"}}}
+	}
+	// The counter row is locked by the upsert, so concurrent creates in
+	// one organization serialize here and never share a number.
+	year := time.Now().UTC().Year()
+	var n int
+	if err := q.QueryRow(ctx, `INSERT INTO case_counters (organization_id, year, last_number) VALUES ($1, $2, 1)
+		ON CONFLICT (organization_id, year) DO UPDATE SET last_number = case_counters.last_number + 1
+		RETURNING last_number`, p.OrgID, year).Scan(&n); err != nil {
+		return Case{}, err
+	}
+	c, err := scan(q.QueryRow(ctx, `INSERT INTO cases (organization_id, property_id, number, title, description, category, priority, due_at, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+columns,
+		p.OrgID, in.PropertyID, fmt.Sprintf("CASE-%d-%d", year, n), strings.TrimSpace(in.Title), in.Description, in.Category, in.Priority, in.DueAt, p.UserID))
+	if err != nil {
+		return c, err
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO case_status_history (organization_id, case_id, from_status, to_status, reason, actor_kind, actor_id)
+		VALUES ($1, $2, NULL, $3, 'opened', $4, $5)`, p.OrgID, c.ID, string(Intake), string(p.ActorKind), p.UserID); err != nil {
+		return c, err
+	}
+	return c, activity.Record(ctx, q, p, activity.Event{EntityType: kind, EntityID: c.ID, Verb: "created", After: c})
 }
 
 const columns = `id, organization_id, property_id, number, title, description, category, priority, status, assignee_id, due_at,

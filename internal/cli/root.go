@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"github.com/hestami/concierge/internal/version"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmd/migratecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/orgcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/propertycmd"
+	"github.com/hestami/concierge/internal/cli/cmd/servecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/tokencmd"
 	"github.com/hestami/concierge/internal/cli/cmd/usercmd"
 	"github.com/hestami/concierge/internal/cli/cmd/versioncmd"
@@ -64,7 +66,7 @@ security, exactly as API calls are.`,
 			if err != nil {
 				return err
 			}
-			shutdownTracing, err = telemetry.Setup(cmd.Context(), cfg.Telemetry.Stdout, f.ErrOut, factory.Version)
+			shutdownTracing, err = telemetry.Setup(cmd.Context(), cfg.Telemetry.Stdout, f.ErrOut, version.Version)
 			return err
 		},
 		PersistentPostRun: func(cmd *cobra.Command, _ []string) {
@@ -96,7 +98,7 @@ security, exactly as API calls are.`,
 		casecmd.NewCmd(f), propertycmd.NewCmd(f),
 		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
-		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f),
+		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
 	)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &apperr.Error{Code: apperr.Validation, Message: err.Error()}

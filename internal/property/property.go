@@ -96,6 +96,11 @@ func validateAddress(f *apperr.Fields, a Address) {
 
 // Create adds a property to the principal's active organization.
 func (s *Service) Create(ctx context.Context, p authz.Principal, in CreateInput) (Property, error) {
+	return db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Property, error) { return s.CreateTx(ctx, q, p, in) })
+}
+
+// CreateTx is Create inside the caller's tenant transaction.
+func (s *Service) CreateTx(ctx context.Context, q db.Querier, p authz.Principal, in CreateInput) (Property, error) {
 	var f apperr.Fields
 	f.Required("name", in.Name)
 	f.MaxLen("name", in.Name, 200)
@@ -108,17 +113,15 @@ func (s *Service) Create(ctx context.Context, p authz.Principal, in CreateInput)
 	if err := s.pdp.Authorize(ctx, p, authz.Resource{Kind: kind, ID: "new", Attr: map[string]any{"org_id": p.OrgID}}, "create"); err != nil {
 		return Property{}, err
 	}
-	return db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Property, error) {
-		a := in.Address
-		row := q.QueryRow(ctx, `INSERT INTO properties (organization_id, name, type, address_line1, address_line2, city, region, postal_code, country)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+columns,
-			p.OrgID, strings.TrimSpace(in.Name), in.Type, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country)
-		out, err := scan(row)
-		if err != nil {
-			return out, err
-		}
-		return out, activity.Record(ctx, q, p, activity.Event{EntityType: kind, EntityID: out.ID, Verb: "created", After: out})
-	})
+	a := in.Address
+	row := q.QueryRow(ctx, `INSERT INTO properties (organization_id, name, type, address_line1, address_line2, city, region, postal_code, country)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+columns,
+		p.OrgID, strings.TrimSpace(in.Name), in.Type, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country)
+	out, err := scan(row)
+	if err != nil {
+		return out, err
+	}
+	return out, activity.Record(ctx, q, p, activity.Event{EntityType: kind, EntityID: out.ID, Verb: "created", After: out})
 }
 
 const columns = `id, organization_id, name, type, address_line1, address_line2, city, region, postal_code, country, active, created_at, updated_at`
@@ -219,6 +222,11 @@ func (s *Service) List(ctx context.Context, p authz.Principal, in ListInput) (li
 
 // Update changes a property's fields.
 func (s *Service) Update(ctx context.Context, p authz.Principal, in UpdateInput) (Property, error) {
+	return db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Property, error) { return s.UpdateTx(ctx, q, p, in) })
+}
+
+// UpdateTx is Update inside the caller's tenant transaction.
+func (s *Service) UpdateTx(ctx context.Context, q db.Querier, p authz.Principal, in UpdateInput) (Property, error) {
 	var f apperr.Fields
 	f.Required("id", in.ID)
 	if in.Name != nil {
@@ -235,37 +243,35 @@ func (s *Service) Update(ctx context.Context, p authz.Principal, in UpdateInput)
 	if err := f.Err(); err != nil {
 		return Property{}, err
 	}
-	return db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Property, error) {
-		before, err := load(ctx, q, in.ID, true)
-		if err != nil {
-			return before, err
-		}
-		if err := s.pdp.Authorize(ctx, p, resourceOf(before), "view"); err != nil {
-			return Property{}, hideForbidden(err, in.ID)
-		}
-		if err := s.pdp.Authorize(ctx, p, resourceOf(before), "update"); err != nil {
-			return Property{}, err
-		}
-		after := before
-		if in.Name != nil {
-			after.Name = strings.TrimSpace(*in.Name)
-		}
-		if in.Type != nil {
-			after.Type = *in.Type
-		}
-		if in.Address != nil {
-			after.Address = *in.Address
-		}
-		if in.Active != nil {
-			after.Active = *in.Active
-		}
-		a := after.Address
-		out, err := scan(q.QueryRow(ctx, `UPDATE properties SET name = $2, type = $3, address_line1 = $4, address_line2 = $5, city = $6,
-			region = $7, postal_code = $8, country = $9, active = $10, updated_at = now() WHERE id = $1 RETURNING `+columns,
-			in.ID, after.Name, after.Type, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country, after.Active))
-		if err != nil {
-			return out, err
-		}
-		return out, activity.Record(ctx, q, p, activity.Event{EntityType: kind, EntityID: out.ID, Verb: "updated", Before: before, After: out})
-	})
+	before, err := load(ctx, q, in.ID, true)
+	if err != nil {
+		return before, err
+	}
+	if err := s.pdp.Authorize(ctx, p, resourceOf(before), "view"); err != nil {
+		return Property{}, hideForbidden(err, in.ID)
+	}
+	if err := s.pdp.Authorize(ctx, p, resourceOf(before), "update"); err != nil {
+		return Property{}, err
+	}
+	after := before
+	if in.Name != nil {
+		after.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Type != nil {
+		after.Type = *in.Type
+	}
+	if in.Address != nil {
+		after.Address = *in.Address
+	}
+	if in.Active != nil {
+		after.Active = *in.Active
+	}
+	a := after.Address
+	out, err := scan(q.QueryRow(ctx, `UPDATE properties SET name = $2, type = $3, address_line1 = $4, address_line2 = $5, city = $6,
+		region = $7, postal_code = $8, country = $9, active = $10, updated_at = now() WHERE id = $1 RETURNING `+columns,
+		in.ID, after.Name, after.Type, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country, after.Active))
+	if err != nil {
+		return out, err
+	}
+	return out, activity.Record(ctx, q, p, activity.Event{EntityType: kind, EntityID: out.ID, Verb: "updated", Before: before, After: out})
 }

@@ -26,9 +26,6 @@ import (
 	"github.com/hestami/concierge/migrations"
 )
 
-// Version is set at build time.
-var Version = "dev"
-
 // DatabaseName is the database hestami uses in its embedded cluster.
 const DatabaseName = "hestami"
 

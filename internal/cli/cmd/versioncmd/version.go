@@ -3,6 +3,7 @@ package versioncmd
 
 import (
 	"fmt"
+	"github.com/hestami/concierge/internal/version"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,7 @@ import (
 func NewCmd(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := map[string]string{"version": factory.Version, "api": workflow.APIVersion, "workflowVersion": workflow.ApplicationVersion, "go": runtime.Version()}
+			v := map[string]string{"version": version.Version, "api": workflow.APIVersion, "workflowVersion": workflow.ApplicationVersion, "go": runtime.Version()}
 			return cmdutil.Print(f, v, func() {
 				fmt.Fprintf(f.Out, "hestami %s (API %s, workflows %s, %s)\n", v["version"], v["api"], v["workflowVersion"], v["go"])
 			})

@@ -1,0 +1,189 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/idempotency"
+	"github.com/hestami/concierge/internal/identity"
+)
+
+// Invoker runs calls through the pipeline.
+type Invoker struct {
+	Registry *Registry
+	Identity *identity.Service
+	DB       *db.DB
+}
+
+// Request is one call as the transports hand it over.
+type Request struct {
+	Procedure      *Procedure
+	Token          string          // bearer token
+	OrgID          string          // the active organization header
+	IdempotencyKey string          // the header
+	Input          json.RawMessage // plain JSON (the RPC meta already checked)
+}
+
+// Response is the outcome of a call.
+type Response struct {
+	Output   any // *O
+	Err      *apperr.Error
+	Replayed bool
+	TraceID  string
+}
+
+var tracer = otel.Tracer("github.com/hestami/concierge/internal/api")
+
+// Invoke authenticates, resolves the active organization, validates, applies
+// idempotency and calls the procedure, inside one span with the attributes
+// of api.md §7.
+func (iv *Invoker) Invoke(ctx context.Context, req Request) Response {
+	p := req.Procedure
+	ctx, span := tracer.Start(ctx, p.Path(), trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("hestami.procedure", p.Path()), attribute.String("hestami.procedure.kind", string(p.Kind))))
+	defer span.End()
+	traceID := span.SpanContext().TraceID().String()
+	out, replayed, err := iv.invoke(ctx, span, req)
+	res := Response{Output: out, Replayed: replayed, TraceID: traceID}
+	code := "OK"
+	decision := "allow"
+	if err != nil {
+		res.Err = apperr.From(err)
+		res.Output = nil
+		code = string(res.Err.Code)
+		switch res.Err.Code {
+		case apperr.Forbidden, apperr.Unauthenticated:
+			decision = "deny"
+		case apperr.DependencyUnavailable:
+			decision = "error"
+		}
+		span.SetStatus(codes.Error, code)
+		if res.Err.Code == apperr.Internal && res.Err.Err != nil {
+			span.RecordError(res.Err.Err)
+		}
+	}
+	span.SetAttributes(attribute.String("hestami.result_code", code), attribute.String("hestami.authz.decision", decision),
+		attribute.Bool("hestami.idempotent_replay", replayed))
+	if id := caseID(p, out); id != "" {
+		span.SetAttributes(attribute.String("hestami.case_id", id))
+	}
+	return res
+}
+
+func (iv *Invoker) invoke(ctx context.Context, span trace.Span, req Request) (any, bool, error) {
+	p := req.Procedure
+	if req.Token == "" {
+		return nil, false, apperr.New(apperr.Unauthenticated, "a bearer token is required (Authorization: Bearer <token>)")
+	}
+	userID, err := iv.Identity.Authenticate(ctx, req.Token)
+	if err != nil {
+		return nil, false, err
+	}
+	span.SetAttributes(attribute.String("hestami.actor.id", userID), attribute.String("hestami.actor.kind", string(authz.Human)))
+	if req.OrgID == "" {
+		return nil, false, &apperr.Error{Code: apperr.Validation, Message: "the active organization is required",
+			Fields: []apperr.FieldError{{Field: "X-Org-Id", Code: "required", Message: "set the X-Org-Id header to the active organization id"}}}
+	}
+	principal, err := iv.Identity.Principal(ctx, userID, req.OrgID)
+	if err != nil {
+		return nil, false, err
+	}
+	span.SetAttributes(attribute.String("hestami.organization_id", principal.OrgID))
+
+	key := req.IdempotencyKey
+	if p.Kind == Mutation {
+		if k, ok := inputKey(req.Input); ok {
+			if key != "" && k != key {
+				return nil, false, &apperr.Error{Code: apperr.Validation, Message: "the input is invalid",
+					Fields: []apperr.FieldError{{Field: "idempotencyKey", Code: "mismatch", Message: "idempotencyKey differs from the Idempotency-Key header"}}}
+			}
+			key = k
+		}
+		if err := idempotency.ValidateKey(key); err != nil {
+			return nil, false, err
+		}
+		span.SetAttributes(attribute.String("hestami.idempotency_key", key))
+	}
+	in, err := p.decodeInput(req.Input)
+	if err != nil {
+		return nil, false, err
+	}
+	if id := caseID(p, in); id != "" {
+		span.SetAttributes(attribute.String("hestami.case_id", id))
+	}
+	call := Call{Principal: principal, IdempotencyKey: key}
+	if p.Kind == Query || p.Durable {
+		out, err := p.call(ctx, call, in)
+		return boxed(out), false, err
+	}
+	fp, err := idempotency.Fingerprint(in)
+	if err != nil {
+		return nil, false, err
+	}
+	oc, err := idempotency.Execute(ctx, iv.DB, principal, p.Path(), key, fp, func(ctx context.Context, q db.Querier) (any, error) {
+		call.Tx = q
+		return p.call(ctx, call, in)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if oc.Err != nil {
+		return nil, oc.Replayed, oc.Err
+	}
+	out := p.NewOutput()
+	if err := json.Unmarshal(oc.Output, out); err != nil {
+		return nil, oc.Replayed, err
+	}
+	return out, oc.Replayed, nil
+}
+
+// boxed returns a pointer to v so every Output is a pointer.
+func boxed(v any) any {
+	if v == nil {
+		return nil
+	}
+	pv := reflect.New(reflect.TypeOf(v))
+	pv.Elem().Set(reflect.ValueOf(v))
+	return pv.Interface()
+}
+
+func inputKey(raw json.RawMessage) (string, bool) {
+	var probe struct {
+		Key *string `json:"idempotencyKey"`
+	}
+	if json.Unmarshal(raw, &probe) != nil || probe.Key == nil {
+		return "", false
+	}
+	return *probe.Key, true
+}
+
+// caseID finds the case a call is about, for span attributes.
+func caseID(p *Procedure, v any) string {
+	if p.Namespace != "case" || v == nil {
+		return ""
+	}
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return ""
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return ""
+	}
+	if f := rv.FieldByName("ID"); f.IsValid() && f.Kind() == reflect.String && !strings.Contains(f.String(), " ") {
+		return f.String()
+	}
+	return ""
+}

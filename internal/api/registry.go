@@ -1,0 +1,160 @@
+// Package api is hestami's procedure registry: every API operation is
+// declared once — namespace, version, name, kind, input and output types,
+// authorization action, declared errors — and the HTTP transports, the
+// OpenAPI document and the Go client are driven by it. Invoke runs one call
+// through the common pipeline: authentication, active organization,
+// validation against the published schema, idempotency, the domain call and
+// its span.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+
+	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/db"
+)
+
+// Kind separates reads from writes: every mutation needs an idempotency key.
+type Kind string
+
+const (
+	Query    Kind = "query"
+	Mutation Kind = "mutation"
+)
+
+// Call is what a procedure receives besides its input.
+type Call struct {
+	Principal      authz.Principal
+	Tx             db.Querier // the idempotency-guarded transaction of a mutation
+	IdempotencyKey string
+}
+
+// Spec declares a procedure.
+type Spec struct {
+	Namespace, Version, Name string
+	Kind                     Kind
+	Summary                  string
+	Action                   string // the PDP action it checks
+	Errors                   []apperr.Code
+	// Durable mutations get exactly-once semantics from their own durable
+	// workflow (keyed by the idempotency scope) instead of the idempotency
+	// table, and receive no Tx.
+	Durable bool
+}
+
+// Procedure is a registered procedure.
+type Procedure struct {
+	Spec
+	Input, Output reflect.Type
+	InputSchema   map[string]any
+	OutputSchema  map[string]any
+	validator     *validator
+	call          func(ctx context.Context, c Call, in any) (any, error)
+}
+
+// Path is "namespace/version/name".
+func (p *Procedure) Path() string { return p.Namespace + "/" + p.Version + "/" + p.Name }
+
+// OperationID is "namespace.version.name" (as oRPC's OpenAPI generator names it).
+func (p *Procedure) OperationID() string { return p.Namespace + "." + p.Version + "." + p.Name }
+
+// Declares reports whether the procedure declares code (oRPC "defined").
+func (p *Procedure) Declares(code apperr.Code) bool {
+	for _, c := range p.Errors {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// NewInput returns a pointer to a zero input.
+func (p *Procedure) NewInput() any { return reflect.New(p.Input).Interface() }
+
+// NewOutput returns a pointer to a zero output.
+func (p *Procedure) NewOutput() any { return reflect.New(p.Output).Interface() }
+
+// Registry holds every procedure.
+type Registry struct {
+	byPath map[string]*Procedure
+}
+
+// Lookup finds a procedure by "namespace/version/name".
+func (r *Registry) Lookup(path string) (*Procedure, bool) {
+	p, ok := r.byPath[path]
+	return p, ok
+}
+
+// All lists the procedures in path order.
+func (r *Registry) All() []*Procedure {
+	out := make([]*Procedure, 0, len(r.byPath))
+	for _, p := range r.byPath {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path() < out[j].Path() })
+	return out
+}
+
+var commonErrors = []apperr.Code{apperr.Validation, apperr.Unauthenticated, apperr.Forbidden, apperr.NotFound, apperr.DependencyUnavailable}
+
+var mutationErrors = []apperr.Code{apperr.IdempotencyKeyRequired, apperr.IdempotencyInProgress, apperr.IdempotencyKeyReused, apperr.Conflict}
+
+// register adds a typed procedure.
+func register[I, O any](r *Registry, spec Spec, fn func(ctx context.Context, c Call, in I) (O, error)) {
+	if r.byPath == nil {
+		r.byPath = map[string]*Procedure{}
+	}
+	spec.Errors = append(append([]apperr.Code{}, commonErrors...), spec.Errors...)
+	if spec.Kind == Mutation {
+		spec.Errors = append(spec.Errors, mutationErrors...)
+	}
+	p := &Procedure{Spec: spec, Input: reflect.TypeFor[I](), Output: reflect.TypeFor[O]()}
+	var err error
+	if p.InputSchema, err = schemaFor(p.Input); err != nil {
+		panic(err)
+	}
+	if spec.Kind == Mutation {
+		// Clients that cannot set headers send the key in the input.
+		props, _ := p.InputSchema["properties"].(map[string]any)
+		if props == nil {
+			props = map[string]any{}
+			p.InputSchema["properties"] = props
+		}
+		props["idempotencyKey"] = map[string]any{"type": "string", "minLength": 1, "maxLength": 255,
+			"description": "idempotency key, when the Idempotency-Key header cannot be set"}
+	}
+	if p.OutputSchema, err = schemaFor(p.Output); err != nil {
+		panic(err)
+	}
+	if p.validator, err = compile(p.Path(), p.InputSchema); err != nil {
+		panic(err)
+	}
+	p.call = func(ctx context.Context, c Call, in any) (any, error) { return fn(ctx, c, *(in.(*I))) }
+	if _, dup := r.byPath[p.Path()]; dup {
+		panic("duplicate procedure " + p.Path())
+	}
+	r.byPath[p.Path()] = p
+}
+
+// decodeInput validates raw JSON against the schema and decodes it. An
+// absent input is an empty object.
+func (p *Procedure) decodeInput(raw json.RawMessage) (any, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		raw = json.RawMessage("{}")
+	}
+	if err := p.validator.Validate(raw); err != nil {
+		return nil, err
+	}
+	in := p.NewInput()
+	if err := json.Unmarshal(raw, in); err != nil {
+		return nil, &apperr.Error{Code: apperr.Validation, Message: "the input is invalid", Fields: []apperr.FieldError{{Field: "(input)", Code: "invalid", Message: err.Error()}}}
+	}
+	return in, nil
+}
+
+func (p *Procedure) String() string { return fmt.Sprintf("%s (%s)", p.Path(), p.Kind) }
