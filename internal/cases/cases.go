@@ -56,30 +56,30 @@ type StatusChange struct {
 
 // CreateInput opens a case.
 type CreateInput struct {
-	PropertyID  string     `json:"propertyId"`
-	Title       string     `json:"title"`
-	Description string     `json:"description,omitempty"`
-	Category    string     `json:"category,omitempty"`
-	Priority    string     `json:"priority,omitempty"`
+	PropertyID  string     `json:"propertyId" jsonschema:"format=uuid"`
+	Title       string     `json:"title" jsonschema:"minLength=1,maxLength=200"`
+	Description string     `json:"description,omitempty" jsonschema:"maxLength=10000"`
+	Category    string     `json:"category,omitempty" jsonschema:"enum=MAINTENANCE,enum=REPAIR,enum=IMPROVEMENT,enum=COMPLIANCE,enum=HOA_APPROVAL,enum=VENDOR_QUOTE,enum=DISPUTE,enum=INQUIRY,enum=EMERGENCY,enum=OTHER"`
+	Priority    string     `json:"priority,omitempty" jsonschema:"enum=LOW,enum=NORMAL,enum=HIGH,enum=URGENT,enum=EMERGENCY"`
 	DueAt       *time.Time `json:"dueAt,omitempty"`
 }
 
 // ListInput filters and pages cases; filters combine.
 type ListInput struct {
-	Status     []string `json:"status,omitempty"`
-	Priority   []string `json:"priority,omitempty"`
-	PropertyID string   `json:"propertyId,omitempty"`
-	AssigneeID string   `json:"assigneeId,omitempty"`
-	Limit      int      `json:"limit,omitempty"`
-	Cursor     string   `json:"cursor,omitempty"`
+	Status     []string `json:"status,omitempty" jsonschema:"enum=INTAKE,enum=ASSESSMENT,enum=IN_PROGRESS,enum=PENDING_EXTERNAL,enum=PENDING_OWNER,enum=ON_HOLD,enum=RESOLVED,enum=CLOSED,enum=CANCELLED"`
+	Priority   []string `json:"priority,omitempty" jsonschema:"enum=LOW,enum=NORMAL,enum=HIGH,enum=URGENT,enum=EMERGENCY"`
+	PropertyID string   `json:"propertyId,omitempty" jsonschema:"format=uuid"`
+	AssigneeID string   `json:"assigneeId,omitempty" jsonschema:"format=uuid"`
+	Limit      int      `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"`
+	Cursor     string   `json:"cursor,omitempty" jsonschema:"maxLength=500"`
 }
 
 // UpdateStatusInput moves a case through the state machine.
 type UpdateStatusInput struct {
-	ID                string `json:"id"`
-	Status            string `json:"status"`
-	Reason            string `json:"reason,omitempty"`
-	ResolutionSummary string `json:"resolutionSummary,omitempty"`
+	ID                string `json:"id" jsonschema:"minLength=1,maxLength=100"`
+	Status            string `json:"status" jsonschema:"enum=INTAKE,enum=ASSESSMENT,enum=IN_PROGRESS,enum=PENDING_EXTERNAL,enum=PENDING_OWNER,enum=ON_HOLD,enum=RESOLVED,enum=CLOSED,enum=CANCELLED"`
+	Reason            string `json:"reason,omitempty" jsonschema:"maxLength=2000"`
+	ResolutionSummary string `json:"resolutionSummary,omitempty" jsonschema:"maxLength=10000"`
 }
 
 // Service is the case domain.

@@ -23,12 +23,12 @@ var Types = []string{"SINGLE_FAMILY", "CONDO", "TOWNHOUSE", "MULTI_FAMILY", "LAN
 
 // Address is a postal address.
 type Address struct {
-	Line1      string `json:"line1"`
-	Line2      string `json:"line2,omitempty"`
-	City       string `json:"city"`
-	Region     string `json:"region,omitempty"`
-	PostalCode string `json:"postalCode,omitempty"`
-	Country    string `json:"country"`
+	Line1      string `json:"line1" jsonschema:"minLength=1,maxLength=200"`
+	Line2      string `json:"line2,omitempty" jsonschema:"maxLength=200"`
+	City       string `json:"city" jsonschema:"minLength=1,maxLength=100"`
+	Region     string `json:"region,omitempty" jsonschema:"maxLength=100"`
+	PostalCode string `json:"postalCode,omitempty" jsonschema:"maxLength=20"`
+	Country    string `json:"country" jsonschema:"pattern=^[A-Z]{2}$"`
 }
 
 // Property is a property record.
@@ -45,24 +45,24 @@ type Property struct {
 
 // CreateInput is what a new property needs.
 type CreateInput struct {
-	Name    string  `json:"name"`
-	Type    string  `json:"type"`
+	Name    string  `json:"name" jsonschema:"minLength=1,maxLength=200"`
+	Type    string  `json:"type" jsonschema:"enum=SINGLE_FAMILY,enum=CONDO,enum=TOWNHOUSE,enum=MULTI_FAMILY,enum=LAND,enum=COMMERCIAL,enum=OTHER"`
 	Address Address `json:"address"`
 }
 
 // UpdateInput changes the fields that are set.
 type UpdateInput struct {
-	ID      string   `json:"id"`
-	Name    *string  `json:"name,omitempty"`
-	Type    *string  `json:"type,omitempty"`
+	ID      string   `json:"id" jsonschema:"minLength=1,maxLength=100"`
+	Name    *string  `json:"name,omitempty" jsonschema:"minLength=1,maxLength=200"`
+	Type    *string  `json:"type,omitempty" jsonschema:"enum=SINGLE_FAMILY,enum=CONDO,enum=TOWNHOUSE,enum=MULTI_FAMILY,enum=LAND,enum=COMMERCIAL,enum=OTHER"`
 	Address *Address `json:"address,omitempty"`
 	Active  *bool    `json:"active,omitempty"`
 }
 
 // ListInput filters and pages a list.
 type ListInput struct {
-	Limit  int    `json:"limit,omitempty"`
-	Cursor string `json:"cursor,omitempty"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"`
+	Cursor string `json:"cursor,omitempty" jsonschema:"maxLength=500"`
 }
 
 // Service is the property domain.
