@@ -12,7 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"net/http/httptest"
+
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/property"
+	"github.com/hestami/concierge/internal/server"
 )
 
 func createCaseBody(prop, title string) string {
@@ -395,5 +402,48 @@ func TestHealthAndReadiness(t *testing.T) {
 	st, _, body := s.call(t, "GET", "/readyz", nil, "")
 	if st != 200 || dig(decode(t, body), "dependencies", "pdp") != "ok" {
 		t.Fatalf("readyz %d %s", st, body)
+	}
+}
+
+// Readiness fails while a dependency is unreachable (here a PDP address
+// nobody listens on), and says which.
+func TestReadinessFailsWhileAPDPIsUnreachable(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	dead, err := authz.Dial("unix:"+t.TempDir()+"/no-pdp.sock", 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv := &api.Invoker{Registry: api.NewRegistry(&api.Services{Property: property.New(s.DB, dead), Cases: s.Cases()}), Identity: s.Identity, DB: s.DB}
+	srv, err := server.New(iv, map[string]server.Pinger{"postgres": s.DB, "pdp": dead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode != 503 || dig(body, "dependencies", "pdp") != "unavailable" || dig(body, "dependencies", "postgres") != "ok" {
+		t.Fatalf("%d %v", resp.StatusCode, body)
+	}
+	// And a call that needs the PDP fails closed with 503, never an allow.
+	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/property/v1/list", strings.NewReader(`{}`))
+	for k, v := range as(s.Owner, s.W.Rivera.ID) {
+		req.Header.Set(k, v)
+	}
+	r2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Body.Close()
+	var e map[string]any
+	json.NewDecoder(r2.Body).Decode(&e)
+	if r2.StatusCode != 503 || dig(e, "error", "code") != "DEPENDENCY_UNAVAILABLE" || dig(e, "error", "retryable") != true {
+		t.Fatalf("%d %v", r2.StatusCode, e)
 	}
 }
