@@ -166,3 +166,45 @@ func (f *Fields) Err() error {
 	}
 	return &Error{Code: Validation, Message: "the input is invalid", Fields: f.list}
 }
+
+// Envelope is the canonical error body (api.md §4), used by the plain JSON
+// transport and the CLI's --json output.
+type Envelope struct {
+	Error EnvelopeError `json:"error"`
+}
+
+// EnvelopeError is the body's error object.
+type EnvelopeError struct {
+	Code        Code         `json:"code"`
+	Type        string       `json:"type"`
+	Message     string       `json:"message"`
+	HTTPStatus  int          `json:"http_status"`
+	FieldErrors []FieldError `json:"field_errors"`
+	TraceID     string       `json:"trace_id"`
+	Retryable   bool         `json:"retryable"`
+}
+
+// PublicMessage is the message callers may see: internal errors reveal
+// nothing (the trace id is what support needs).
+func (e *Error) PublicMessage() string {
+	if e.Code == Internal {
+		return "internal error"
+	}
+	return e.Message
+}
+
+// FieldList returns the field errors, never nil (JSON [] rather than null).
+func (e *Error) FieldList() []FieldError {
+	if e.Fields == nil {
+		return []FieldError{}
+	}
+	return e.Fields
+}
+
+// ToEnvelope builds the canonical envelope of err.
+func ToEnvelope(err error, traceID string) Envelope {
+	e := From(err)
+	spec := SpecOf(e.Code)
+	return Envelope{Error: EnvelopeError{Code: e.Code, Type: spec.Type, Message: e.PublicMessage(), HTTPStatus: spec.HTTPStatus,
+		FieldErrors: e.FieldList(), TraceID: traceID, Retryable: spec.Retryable}}
+}

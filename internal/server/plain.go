@@ -41,28 +41,8 @@ func (s *Server) plain(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(res.Output)
 }
 
-// ErrorBody is the canonical error envelope of the plain transport.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail is the canonical error (api.md §4).
-type ErrorDetail struct {
-	Code        apperr.Code         `json:"code"`
-	Type        string              `json:"type"`
-	Message     string              `json:"message"`
-	HTTPStatus  int                 `json:"http_status"`
-	FieldErrors []apperr.FieldError `json:"field_errors"`
-	TraceID     string              `json:"trace_id"`
-	Retryable   bool                `json:"retryable"`
-}
-
 func writePlainError(w http.ResponseWriter, res api.Response) {
-	e := res.Err
-	spec := apperr.SpecOf(e.Code)
-	body := ErrorBody{Error: ErrorDetail{Code: e.Code, Type: spec.Type, Message: publicMessage(e), HTTPStatus: spec.HTTPStatus,
-		FieldErrors: fieldErrors(e), TraceID: res.TraceID, Retryable: spec.Retryable}}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(spec.HTTPStatus)
-	json.NewEncoder(w).Encode(body)
+	w.WriteHeader(statusOf(res.Err))
+	json.NewEncoder(w).Encode(apperr.ToEnvelope(res.Err, res.TraceID))
 }

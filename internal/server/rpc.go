@@ -85,11 +85,11 @@ type issue struct {
 func rpcError(p *api.Procedure, res api.Response) orpc.ErrorJSON {
 	e := res.Err
 	spec := apperr.SpecOf(e.Code)
-	data := rpcData{Type: spec.Type, FieldErrors: fieldErrors(e), TraceID: res.TraceID, Retryable: spec.Retryable, Issues: []issue{}}
+	data := rpcData{Type: spec.Type, FieldErrors: e.FieldList(), TraceID: res.TraceID, Retryable: spec.Retryable, Issues: []issue{}}
 	for _, f := range data.FieldErrors {
 		data.Issues = append(data.Issues, issue{Path: issuePath(f.Field), Message: f.Message, Code: f.Code})
 	}
-	return orpc.ErrorJSON{Defined: p.Declares(e.Code), Code: string(e.Code), Status: spec.HTTPStatus, Message: publicMessage(e), Data: data}
+	return orpc.ErrorJSON{Defined: p.Declares(e.Code), Code: string(e.Code), Status: spec.HTTPStatus, Message: e.PublicMessage(), Data: data}
 }
 
 // issuePath turns "address.line1" into ["address","line1"] and "status[0]"

@@ -109,19 +109,4 @@ func commonHeaders(w http.ResponseWriter, res api.Response) {
 	}
 }
 
-// publicMessage hides internal details: only the trace id leaks.
-func publicMessage(e *apperr.Error) string {
-	if e.Code == apperr.Internal {
-		return "internal error"
-	}
-	return e.Message
-}
-
-func fieldErrors(e *apperr.Error) []apperr.FieldError {
-	if e.Fields == nil {
-		return []apperr.FieldError{}
-	}
-	return e.Fields
-}
-
 func statusOf(e *apperr.Error) int { return apperr.SpecOf(e.Code).HTTPStatus }

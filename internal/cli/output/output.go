@@ -55,43 +55,12 @@ func Fields(w io.Writer, pairs ...string) {
 	tw.Flush()
 }
 
-// ErrorEnvelope is the canonical error body (api.md §4).
-type ErrorEnvelope struct {
-	Error struct {
-		Code        apperr.Code         `json:"code"`
-		Type        string              `json:"type"`
-		Message     string              `json:"message"`
-		HTTPStatus  int                 `json:"http_status"`
-		FieldErrors []apperr.FieldError `json:"field_errors"`
-		TraceID     string              `json:"trace_id"`
-		Retryable   bool                `json:"retryable"`
-	} `json:"error"`
-}
-
-// Envelope builds the canonical envelope of err.
-func Envelope(err error, traceID string) ErrorEnvelope {
-	e := apperr.From(err)
-	spec := apperr.SpecOf(e.Code)
-	var env ErrorEnvelope
-	env.Error.Code = e.Code
-	env.Error.Type = spec.Type
-	env.Error.Message = e.Message
-	env.Error.HTTPStatus = spec.HTTPStatus
-	env.Error.FieldErrors = e.Fields
-	if env.Error.FieldErrors == nil {
-		env.Error.FieldErrors = []apperr.FieldError{}
-	}
-	env.Error.TraceID = traceID
-	env.Error.Retryable = spec.Retryable
-	return env
-}
-
 // PrintError writes err for a human (or as the envelope with asJSON) and
 // returns the exit code of its type.
 func PrintError(w io.Writer, err error, asJSON bool) int {
 	e := apperr.From(err)
 	if asJSON {
-		_ = JSON(w, Envelope(err, ""))
+		_ = JSON(w, apperr.ToEnvelope(err, ""))
 	} else if e.Code == apperr.Internal && e.Err != nil {
 		fmt.Fprintf(w, "error: %v\n", e.Err)
 	} else {
