@@ -105,8 +105,7 @@ audit:
 	s.cmd.Env = append(os.Environ(), "CERBOS_NO_TELEMETRY=1")
 	s.cmd.Stdout = &s.log
 	s.cmd.Stderr = &s.log
-	// The PDP must not outlive hestami, even when hestami is killed.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
+	s.cmd.SysProcAttr = childAttrs()
 	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting the Cerbos PDP %s: %w", binary, err)
