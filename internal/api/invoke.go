@@ -85,16 +85,14 @@ func (iv *Invoker) invoke(ctx context.Context, span trace.Span, req Request) (an
 	if req.Token == "" {
 		return nil, false, apperr.New(apperr.Unauthenticated, "a bearer token is required (Authorization: Bearer <token>)")
 	}
-	userID, err := iv.Identity.Authenticate(ctx, req.Token)
-	if err != nil {
-		return nil, false, err
-	}
-	span.SetAttributes(attribute.String("hestami.actor.id", userID), attribute.String("hestami.actor.kind", string(authz.Human)))
 	if req.OrgID == "" {
 		return nil, false, &apperr.Error{Code: apperr.Validation, Message: "the active organization is required",
 			Fields: []apperr.FieldError{{Field: "X-Org-Id", Code: "required", Message: "set the X-Org-Id header to the active organization id"}}}
 	}
-	principal, err := iv.Identity.Principal(ctx, userID, req.OrgID)
+	principal, err := iv.Identity.Caller(ctx, req.Token, req.OrgID)
+	if principal.UserID != "" {
+		span.SetAttributes(attribute.String("hestami.actor.id", principal.UserID), attribute.String("hestami.actor.kind", string(authz.Human)))
+	}
 	if err != nil {
 		return nil, false, err
 	}

@@ -309,22 +309,56 @@ func (s *Service) LookupUser(ctx context.Context, ref string) (string, error) {
 	return *id, nil
 }
 
-// Principal resolves what userID may be in orgID: its roles there, or its
-// platform roles through an active engagement. No roles is FORBIDDEN.
-func (s *Service) Principal(ctx context.Context, userID, orgID string) (authz.Principal, error) {
+// Caller authenticates token and resolves its user in orgID in one round
+// trip (what every API request needs).
+func (s *Service) Caller(ctx context.Context, token, orgID string) (authz.Principal, error) {
+	if err := validOrg(orgID); err != nil {
+		return authz.Principal{}, err
+	}
+	p := authz.Principal{OrgID: orgID, ActorKind: authz.Human}
+	var orgType *string
+	err := s.db.App.QueryRow(ctx, `SELECT user_id, org_type, roles, engaged FROM hestami_caller($1, $2)`, hashToken(token), orgID).
+		Scan(&p.UserID, &orgType, &p.Roles, &p.Engaged)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return authz.Principal{}, apperr.New(apperr.Unauthenticated, "the token is unknown, expired or revoked")
+	}
+	if err != nil {
+		return authz.Principal{}, db.MapError(err)
+	}
+	if orgType == nil || len(p.Roles) == 0 {
+		return authz.Principal{UserID: p.UserID}, notMember(orgID)
+	}
+	p.OrgType = *orgType
+	return p, nil
+}
+
+func notMember(orgID string) error {
+	return apperr.New(apperr.Forbidden, "you are not a member of organization %s and it has no active engagement with your operator", orgID)
+}
+
+func validOrg(orgID string) error {
 	if orgID == "" {
-		return authz.Principal{}, &apperr.Error{Code: apperr.Validation, Message: "an active organization is required",
+		return &apperr.Error{Code: apperr.Validation, Message: "an active organization is required",
 			Fields: []apperr.FieldError{{Field: "org", Code: "required", Message: "set the active organization (--org, HESTAMI_ORG or X-Org-Id)"}}}
 	}
 	if uuid.Validate(orgID) != nil {
-		return authz.Principal{}, &apperr.Error{Code: apperr.Validation, Message: "the input is invalid",
+		return &apperr.Error{Code: apperr.Validation, Message: "the input is invalid",
 			Fields: []apperr.FieldError{{Field: "org", Code: "invalid_format", Message: "org must be an organization id (UUID)"}}}
+	}
+	return nil
+}
+
+// Principal resolves what userID may be in orgID: its roles there, or its
+// platform roles through an active engagement. No roles is FORBIDDEN.
+func (s *Service) Principal(ctx context.Context, userID, orgID string) (authz.Principal, error) {
+	if err := validOrg(orgID); err != nil {
+		return authz.Principal{}, err
 	}
 	p := authz.Principal{UserID: userID, OrgID: orgID, ActorKind: authz.Human}
 	err := s.db.App.QueryRow(ctx, `SELECT org_type, roles, engaged FROM hestami_principal($1, $2)`, userID, orgID).
 		Scan(&p.OrgType, &p.Roles, &p.Engaged)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && len(p.Roles) == 0) {
-		return authz.Principal{}, apperr.New(apperr.Forbidden, "you are not a member of organization %s and it has no active engagement with your operator", orgID)
+		return authz.Principal{}, notMember(orgID)
 	}
 	return p, db.MapError(err)
 }
