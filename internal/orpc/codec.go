@@ -17,6 +17,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -311,25 +312,7 @@ func EncodeSuccess(v any) ([]byte, error) {
 	if v == nil {
 		return []byte("{}"), nil
 	}
-	var meta [][]any
-	tree := toWire(reflect.ValueOf(v), nil, &meta)
-	return marshal(wireEnvelope{JSON: tree, Meta: meta})
-}
-
-// marshal is json.Marshal without HTML escaping, as JSON.stringify writes.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
-type wireEnvelope struct {
-	JSON any     `json:"json"`
-	Meta [][]any `json:"meta,omitempty"`
+	return encodeEnvelope(reflect.ValueOf(v))
 }
 
 // ErrorJSON is the oRPC error object: exactly these five keys.
@@ -343,133 +326,249 @@ type ErrorJSON struct {
 
 // EncodeError writes the error envelope (meta for Dates inside data).
 func EncodeError(e ErrorJSON) ([]byte, error) {
-	var meta [][]any
-	tree := toWire(reflect.ValueOf(e), nil, &meta)
-	return marshal(wireEnvelope{JSON: tree, Meta: meta})
+	return encodeEnvelope(reflect.ValueOf(e))
+}
+
+// marshal is json.Marshal without HTML escaping, as JSON.stringify writes.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 const isoMillis = "2006-01-02T15:04:05.000Z"
 
-var timeType = reflect.TypeOf(time.Time{})
+var (
+	timeType      = reflect.TypeOf(time.Time{})
+	marshalerType = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
+)
 
-// toWire converts a Go value to a JSON tree, recording Date paths. It
-// follows encoding/json's rules for field names and omitempty.
-func toWire(v reflect.Value, path []any, meta *[][]any) any {
+// encoder writes JSON in one pass, following encoding/json's rules for
+// field names and omitempty (struct fields in declaration order, map keys
+// sorted), without HTML escaping (as JSON.stringify), and records the path of
+// every Date for the meta list.
+type encoder struct {
+	buf  bytes.Buffer
+	path []any
+	meta [][]any
+}
+
+func encodeEnvelope(v reflect.Value) ([]byte, error) {
+	e := &encoder{}
+	e.buf.WriteString(`{"json":`)
+	if err := e.value(v); err != nil {
+		return nil, err
+	}
+	if len(e.meta) > 0 {
+		e.buf.WriteString(`,"meta":`)
+		b, err := marshal(e.meta)
+		if err != nil {
+			return nil, err
+		}
+		e.buf.Write(b)
+	}
+	e.buf.WriteByte('}')
+	return e.buf.Bytes(), nil
+}
+
+func (e *encoder) push(seg any) { e.path = append(e.path, seg) }
+func (e *encoder) pop()         { e.path = e.path[:len(e.path)-1] }
+
+func (e *encoder) value(v reflect.Value) error {
 	if !v.IsValid() {
+		e.buf.WriteString("null")
 		return nil
 	}
-	if v.Type() == timeType {
-		*meta = append(*meta, append([]any{TypeDate}, path...))
-		return v.Interface().(time.Time).UTC().Format(isoMillis)
-	}
-	if m, ok := v.Interface().(json.Marshaler); ok && v.Kind() != reflect.Pointer && v.Kind() != reflect.Interface {
-		b, err := m.MarshalJSON()
-		if err == nil {
-			var out any
-			if json.Unmarshal(b, &out) == nil {
-				return out
-			}
-		}
+	t := v.Type()
+	if t == timeType {
+		e.meta = append(e.meta, append([]any{TypeDate}, e.path...))
+		e.buf.WriteByte('"')
+		e.buf.WriteString(v.Interface().(time.Time).UTC().Format(isoMillis))
+		e.buf.WriteByte('"')
+		return nil
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
+			e.buf.WriteString("null")
 			return nil
 		}
-		return toWire(v.Elem(), path, meta)
-	case reflect.Struct:
-		out := object{}
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
-				continue
-			}
-			fv := v.Field(i)
-			if f.Anonymous && name == "" && fv.Kind() == reflect.Struct {
-				if sub, ok := toWire(fv, path, meta).(object); ok {
-					out = append(out, sub...)
-				}
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			if strings.Contains(opts, "omitempty") && isEmpty(fv) {
-				continue
-			}
-			out = append(out, member{name, toWire(fv, append(append([]any{}, path...), name), meta)})
+		return e.value(v.Elem())
+	case reflect.String:
+		writeString(&e.buf, v.String())
+		return nil
+	case reflect.Bool:
+		e.buf.WriteString(strconv.FormatBool(v.Bool()))
+		return nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		e.buf.WriteString(strconv.FormatInt(v.Int(), 10))
+		return nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		e.buf.WriteString(strconv.FormatUint(v.Uint(), 10))
+		return nil
+	}
+	if t.Implements(marshalerType) {
+		b, err := marshal(v.Interface())
+		if err != nil {
+			return err
 		}
-		return out
+		e.buf.Write(b)
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		e.buf.WriteByte('{')
+		first := true
+		if err := e.fields(v, &first); err != nil {
+			return err
+		}
+		e.buf.WriteByte('}')
+		return nil
 	case reflect.Slice:
 		if v.IsNil() {
+			e.buf.WriteString("null")
 			return nil
 		}
-		if v.Type().Elem().Kind() == reflect.Uint8 {
-			b, _ := json.Marshal(v.Interface())
-			var s string
-			_ = json.Unmarshal(b, &s)
-			return s
+		if t.Elem().Kind() == reflect.Uint8 {
+			b, err := marshal(v.Interface())
+			if err != nil {
+				return err
+			}
+			e.buf.Write(b)
+			return nil
 		}
 		fallthrough
 	case reflect.Array:
-		out := make([]any, v.Len())
-		for i := range out {
-			out[i] = toWire(v.Index(i), append(append([]any{}, path...), i), meta)
+		e.buf.WriteByte('[')
+		for i := 0; i < v.Len(); i++ {
+			if i > 0 {
+				e.buf.WriteByte(',')
+			}
+			e.push(i)
+			if err := e.value(v.Index(i)); err != nil {
+				return err
+			}
+			e.pop()
 		}
-		return out
+		e.buf.WriteByte(']')
+		return nil
 	case reflect.Map:
 		if v.IsNil() {
+			e.buf.WriteString("null")
 			return nil
 		}
 		keys := v.MapKeys()
-		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i].Interface()) < fmt.Sprint(keys[j].Interface()) })
-		out := object{}
-		for _, key := range keys {
-			k := fmt.Sprint(key.Interface())
-			out = append(out, member{k, toWire(v.MapIndex(key), append(append([]any{}, path...), k), meta)})
+		names := make([]string, len(keys))
+		order := make([]int, len(keys))
+		for i, k := range keys {
+			names[i] = fmt.Sprint(k.Interface())
+			order[i] = i
 		}
-		return out
+		sort.Slice(order, func(a, b int) bool { return names[order[a]] < names[order[b]] })
+		e.buf.WriteByte('{')
+		for n, i := range order {
+			if n > 0 {
+				e.buf.WriteByte(',')
+			}
+			writeString(&e.buf, names[i])
+			e.buf.WriteByte(':')
+			e.push(names[i])
+			if err := e.value(v.MapIndex(keys[i])); err != nil {
+				return err
+			}
+			e.pop()
+		}
+		e.buf.WriteByte('}')
+		return nil
 	default:
-		return v.Interface()
+		b, err := marshal(v.Interface())
+		if err != nil {
+			return err
+		}
+		e.buf.Write(b)
+		return nil
 	}
 }
 
-// object is a JSON object that keeps its members in order (struct field
-// order, as encoding/json writes them; oRPC's error keys must come as
-// defined, code, status, message, data).
-type object []member
-
-type member struct {
-	key   string
-	value any
+// fields writes the members of a struct (embedded structs inlined).
+func (e *encoder) fields(v reflect.Value, first *bool) error {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		fv := v.Field(i)
+		if f.Anonymous && name == "" && fv.Kind() == reflect.Struct {
+			if err := e.fields(fv, first); err != nil {
+				return err
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if strings.Contains(opts, "omitempty") && isEmpty(fv) {
+			continue
+		}
+		if !*first {
+			e.buf.WriteByte(',')
+		}
+		*first = false
+		writeString(&e.buf, name)
+		e.buf.WriteByte(':')
+		e.push(name)
+		if err := e.value(fv); err != nil {
+			return err
+		}
+		e.pop()
+	}
+	return nil
 }
 
-func (o object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range o {
-		if i > 0 {
-			b.WriteByte(',')
+// writeString writes s as a JSON string the way JSON.stringify does.
+func writeString(b *bytes.Buffer, s string) {
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
 		}
-		k, err := marshal(m.key)
-		if err != nil {
-			return nil, err
+		b.WriteString(s[start:i])
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
 		}
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := marshal(m.value)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
+		start = i + 1
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	b.WriteString(s[start:])
+	b.WriteByte('"')
 }
 
 func isEmpty(v reflect.Value) bool {

@@ -199,3 +199,52 @@ func assertJSONEqual(t *testing.T, got, want []byte) {
 		t.Fatalf("got  %s\nwant %s", ja, jb)
 	}
 }
+
+// The one-pass encoder writes what encoding/json writes (less HTML
+// escaping), for every shape our outputs use.
+func TestEncoderAgreesWithEncodingJSON(t *testing.T) {
+	t.Parallel()
+	type inner struct {
+		N    int               `json:"n"`
+		Tags []string          `json:"tags,omitempty"`
+		M    map[string]any    `json:"m,omitempty"`
+		P    *string           `json:"p,omitempty"`
+		Raw  json.RawMessage   `json:"raw,omitempty"`
+		B    []byte            `json:"b,omitempty"`
+		F    float64           `json:"f"`
+		Skip string            `json:"-"`
+		Opt  map[string]string `json:"opt"`
+	}
+	type Embedded struct {
+		E string `json:"e"`
+	}
+	type outer struct {
+		Embedded
+		S     string  `json:"s"`
+		Items []inner `json:"items"`
+		Empty []inner `json:"empty"`
+		Ok    bool    `json:"ok"`
+	}
+	p := "x"
+	v := outer{Embedded: Embedded{E: "emb"}, S: "quote\" back\\ nl\n tab\t ctl\x01 é ☃ <&>", Ok: true, Items: []inner{
+		{N: -3, Tags: []string{"a", "b"}, M: map[string]any{"z": 1.5, "a": []any{"x", nil, true}}, P: &p, Raw: json.RawMessage(`{"k":[1,2]}`), B: []byte("hi"), F: 2.25},
+		{},
+	}}
+	ours, err := orpc.EncodeSuccess(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env struct {
+		JSON json.RawMessage `json:"json"`
+	}
+	if err := json.Unmarshal(ours, &env); err != nil {
+		t.Fatalf("%s: %v", ours, err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	if want := bytes.TrimSpace(buf.Bytes()); !bytes.Equal(env.JSON, want) {
+		t.Fatalf("ours %s\nwant %s", env.JSON, want)
+	}
+}
