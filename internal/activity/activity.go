@@ -21,7 +21,8 @@ type Event struct {
 	After      any
 }
 
-// Record appends e, attributed to p, in the caller's transaction.
+// Record appends e, attributed to p, in the caller's transaction (queued:
+// it travels with the transaction's next statement).
 func Record(ctx context.Context, q db.Querier, p authz.Principal, e Event) error {
 	before, err := jsonOrNil(e.Before)
 	if err != nil {
@@ -36,11 +37,10 @@ func Record(ctx context.Context, q db.Querier, p authz.Principal, e Event) error
 	if sc.IsValid() {
 		traceID, spanID = sc.TraceID().String(), sc.SpanID().String()
 	}
-	_, err = q.Exec(ctx, `INSERT INTO activity_events
+	return db.Queue(ctx, q, `INSERT INTO activity_events
 		(organization_id, entity_type, entity_id, verb, actor_kind, actor_id, before, after, trace_id, span_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		p.OrgID, e.EntityType, e.EntityID, e.Verb, string(p.ActorKind), p.UserID, before, after, traceID, spanID)
-	return err
 }
 
 func jsonOrNil(v any) ([]byte, error) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hestami/concierge/internal/activity"
 	"github.com/hestami/concierge/internal/apperr"
@@ -144,30 +145,27 @@ func (s *Service) CreateTx(ctx context.Context, q db.Querier, p authz.Principal,
 	if err := s.pdp.Authorize(ctx, p, res, "create"); err != nil {
 		return Case{}, err
 	}
-	var exists bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM properties WHERE id = $1)`, in.PropertyID).Scan(&exists); err != nil {
-		return Case{}, err
-	}
-	if !exists {
+	// The counter row is locked by the upsert, so concurrent creates in one
+	// organization serialize there and never share a number. The property
+	// must be one of this organization's: the composite foreign key says so
+	// (and RLS hides the others).
+	year := time.Now().UTC().Year()
+	c, err := scan(q.QueryRow(ctx, `WITH n AS (
+			INSERT INTO case_counters (organization_id, year, last_number) VALUES ($1, $2, 1)
+			ON CONFLICT (organization_id, year) DO UPDATE SET last_number = case_counters.last_number + 1
+			RETURNING last_number)
+		INSERT INTO cases (organization_id, property_id, number, title, description, category, priority, due_at, created_by)
+		SELECT $1, $3, 'CASE-' || $2::int || '-' || n.last_number, $4, $5, $6, $7, $8, $9 FROM n
+		RETURNING `+columns,
+		p.OrgID, year, in.PropertyID, strings.TrimSpace(in.Title), in.Description, in.Category, in.Priority, in.DueAt, p.UserID))
+	if isForeignKey(err, "cases_organization_id_property_id_fkey") {
 		return Case{}, &apperr.Error{Code: apperr.Validation, Message: "the input is invalid",
 			Fields: []apperr.FieldError{{Field: "propertyId", Code: "not_found", Message: "propertyId names no property of this organization"}}}
 	}
-	// The counter row is locked by the upsert, so concurrent creates in
-	// one organization serialize here and never share a number.
-	year := time.Now().UTC().Year()
-	var n int
-	if err := q.QueryRow(ctx, `INSERT INTO case_counters (organization_id, year, last_number) VALUES ($1, $2, 1)
-		ON CONFLICT (organization_id, year) DO UPDATE SET last_number = case_counters.last_number + 1
-		RETURNING last_number`, p.OrgID, year).Scan(&n); err != nil {
-		return Case{}, err
-	}
-	c, err := scan(q.QueryRow(ctx, `INSERT INTO cases (organization_id, property_id, number, title, description, category, priority, due_at, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+columns,
-		p.OrgID, in.PropertyID, fmt.Sprintf("CASE-%d-%d", year, n), strings.TrimSpace(in.Title), in.Description, in.Category, in.Priority, in.DueAt, p.UserID))
 	if err != nil {
 		return c, err
 	}
-	if _, err := q.Exec(ctx, `INSERT INTO case_status_history (organization_id, case_id, from_status, to_status, reason, actor_kind, actor_id)
+	if err := db.Queue(ctx, q, `INSERT INTO case_status_history (organization_id, case_id, from_status, to_status, reason, actor_kind, actor_id)
 		VALUES ($1, $2, NULL, $3, 'opened', $4, $5)`, p.OrgID, c.ID, string(Intake), string(p.ActorKind), p.UserID); err != nil {
 		return c, err
 	}
@@ -308,21 +306,21 @@ func (s *Service) List(ctx context.Context, p authz.Principal, in ListInput) (li
 	}
 	sql := `SELECT ` + columns + ` FROM cases WHERE ` + strings.Join(conds, " AND ") +
 		` ORDER BY created_at DESC, id DESC LIMIT ` + args.Add(limit+1)
-	items, err := db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) ([]Case, error) {
+	items := []Case{}
+	err = s.db.InTenantRead(ctx, p.OrgID, func(q db.Querier) error {
 		rows, err := q.Query(ctx, sql, args.List()...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer rows.Close()
-		out := []Case{}
 		for rows.Next() {
 			c, err := scan(rows)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			out = append(out, c)
+			items = append(items, c)
 		}
-		return out, rows.Err()
+		return rows.Err()
 	})
 	if err != nil {
 		return listing.Page[Case]{}, err
@@ -334,4 +332,10 @@ func (s *Service) List(ctx context.Context, p authz.Principal, in ListInput) (li
 		page.NextCursor = listing.Encode(last.CreatedAt.Format(time.RFC3339Nano), last.ID)
 	}
 	return page, nil
+}
+
+// isForeignKey reports whether err is a violation of the named foreign key.
+func isForeignKey(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == constraint
 }

@@ -91,20 +91,37 @@ func (d *DB) Ping(ctx context.Context) error {
 }
 
 // InTenant runs fn in one runtime-role transaction whose active organization
-// is orgID. It is the only way the application touches tenant rows.
+// is orgID. It is the only way the application touches tenant rows. BEGIN and
+// the tenant setting travel with fn's first statement, and statements queued
+// with Queue travel with the next one or with the COMMIT.
 func (d *DB) InTenant(ctx context.Context, orgID string, fn func(q Querier) error) error {
+	return d.inTenant(ctx, orgID, false, fn)
+}
+
+// InTenantRead runs fn, which sends exactly one statement (plus anything
+// queued before it), as a single implicit transaction: the tenant setting
+// and the statement in one round trip, no BEGIN or COMMIT.
+func (d *DB) InTenantRead(ctx context.Context, orgID string, fn func(q Querier) error) error {
+	return d.inTenant(ctx, orgID, true, fn)
+}
+
+func (d *DB) inTenant(ctx context.Context, orgID string, implicit bool, fn func(q Querier) error) error {
 	if orgID == "" {
 		return apperr.New(apperr.Validation, "no active organization")
 	}
-	tx, err := d.App.Begin(ctx)
+	conn, err := d.App.Acquire(ctx)
 	if err != nil {
 		return MapError(err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
-	if err := fn(&tenantTx{tx: tx, org: orgID}); err != nil {
-		return MapError(err)
+	// A connection released inside a transaction is closed by the pool, so
+	// an interrupted call cannot leak its tenant to the next user.
+	defer conn.Release()
+	t := &pipeTx{conn: conn, implicit: implicit}
+	if !implicit {
+		t.Queue("BEGIN")
 	}
-	return MapError(tx.Commit(ctx))
+	t.Queue(setOrgSQL, orgID)
+	return MapError(t.finish(ctx, fn(t)))
 }
 
 // InTenantResult is InTenant for functions that return a value.
@@ -125,11 +142,13 @@ func (d *DB) InOwner(ctx context.Context, fn func(q Querier) error) error {
 		return MapError(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
-	if err := fn(&tenantTx{tx: tx, primed: true}); err != nil {
+	if err := fn(txQuerier{tx}); err != nil {
 		return MapError(err)
 	}
 	return MapError(tx.Commit(ctx))
 }
+
+const setOrgSQL = `SELECT set_config('hestami.org_id', $1, true)`
 
 // SetTenant activates orgID for the rest of a transaction that was not opened
 // by InTenant (a durable-workflow transaction).

@@ -2,13 +2,15 @@ package db
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Querier is what store methods run SQL on: a tenant transaction opened by
-// InTenant, or a durable-workflow transaction (see AdaptTx). It is narrower
-// than pgx so that both can implement it.
+// InTenant, or a durable-workflow transaction (see workflow.Querier). It is
+// narrower than pgx so that both can implement it.
 type Querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (int64, error)
 	Query(ctx context.Context, sql string, args ...any) (Rows, error)
@@ -28,53 +30,86 @@ type Row interface {
 	Scan(dest ...any) error
 }
 
-// tenantTx runs the first statement of a transaction in one pgx batch with
-// the set_config that activates the tenant: one round trip instead of two.
-type tenantTx struct {
-	tx     pgx.Tx
-	org    string
-	primed bool
+// queuer is implemented by queriers that can hold back statements whose
+// results nobody reads and send them with the next statement.
+type queuer interface {
+	Queue(sql string, args ...any)
 }
 
-const setOrgSQL = `SELECT set_config('hestami.org_id', $1, true)`
+// Queue runs a statement whose result is not needed: on a pipelining
+// querier it travels with the next statement (or the commit), saving a round
+// trip; elsewhere it runs now. Its error surfaces with that next statement.
+func Queue(ctx context.Context, q Querier, sql string, args ...any) error {
+	if qq, ok := q.(queuer); ok {
+		qq.Queue(sql, args...)
+		return nil
+	}
+	_, err := q.Exec(ctx, sql, args...)
+	return err
+}
 
-func (t *tenantTx) prime(ctx context.Context, sql string, args []any) pgx.BatchResults {
-	t.primed = true
+type statement struct {
+	sql  string
+	args []any
+}
+
+// pipeTx is a transaction on one pooled connection that pipelines: BEGIN,
+// the tenant setting and any queued statements are sent in one batch with
+// the next statement, and the last queued statements with COMMIT. A read
+// (implicit) pipeTx sends no BEGIN: its single batch runs as one implicit
+// transaction, to which the transaction-local tenant setting is confined.
+type pipeTx struct {
+	conn     *pgxpool.Conn
+	pending  []statement
+	sent     bool // something reached the server
+	implicit bool
+}
+
+var errImplicitOnce = errors.New("db: a read-only tenant call sends exactly one statement batch")
+
+func (t *pipeTx) Queue(sql string, args ...any) {
+	t.pending = append(t.pending, statement{sql, args})
+}
+
+// send sends the pending statements and sql in one batch, reading (and
+// discarding) the pending results; the caller reads the last result.
+func (t *pipeTx) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	if t.implicit && t.sent {
+		return nil, errImplicitOnce
+	}
 	b := &pgx.Batch{}
-	b.Queue(setOrgSQL, t.org)
+	for _, s := range t.pending {
+		b.Queue(s.sql, s.args...)
+	}
+	n := len(t.pending)
+	t.pending = nil
 	b.Queue(sql, args...)
-	br := t.tx.SendBatch(ctx, b)
-	return br
+	t.sent = true
+	br := t.conn.SendBatch(ctx, b)
+	for i := 0; i < n; i++ {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, err
+		}
+	}
+	return br, nil
 }
 
-func (t *tenantTx) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	if t.primed {
-		tag, err := t.tx.Exec(ctx, sql, args...)
-		return tag.RowsAffected(), err
-	}
-	br := t.prime(ctx, sql, args)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return 0, err
-	}
-	tag, err := br.Exec()
+func (t *pipeTx) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	br, err := t.send(ctx, sql, args)
 	if err != nil {
 		return 0, err
 	}
-	return tag.RowsAffected(), br.Close()
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag.RowsAffected(), err
 }
 
-func (t *tenantTx) Query(ctx context.Context, sql string, args ...any) (Rows, error) {
-	if t.primed {
-		rows, err := t.tx.Query(ctx, sql, args...)
-		if err != nil {
-			return nil, err
-		}
-		return rows, nil
-	}
-	br := t.prime(ctx, sql, args)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
+func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (Rows, error) {
+	br, err := t.send(ctx, sql, args)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := br.Query()
@@ -85,16 +120,68 @@ func (t *tenantTx) Query(ctx context.Context, sql string, args ...any) (Rows, er
 	return &batchRows{Rows: rows, br: br}, nil
 }
 
-func (t *tenantTx) QueryRow(ctx context.Context, sql string, args ...any) Row {
-	if t.primed {
-		return t.tx.QueryRow(ctx, sql, args...)
-	}
-	br := t.prime(ctx, sql, args)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
+func (t *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) Row {
+	br, err := t.send(ctx, sql, args)
+	if err != nil {
 		return errRow{err}
 	}
 	return &batchRow{row: br.QueryRow(), br: br}
+}
+
+// finish commits (sending what is still queued with the COMMIT) or, after
+// an error, rolls back.
+func (t *pipeTx) finish(ctx context.Context, fnErr error) error {
+	if fnErr != nil {
+		if t.sent && !t.implicit {
+			_, _ = t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+		return fnErr
+	}
+	if t.implicit {
+		if len(t.pending) > 1 || (len(t.pending) == 1 && t.sent) {
+			return errImplicitOnce
+		}
+		return nil
+	}
+	if !t.sent && onlySetup(t.pending) {
+		return nil // nothing happened
+	}
+	_, err := t.Exec(ctx, "COMMIT")
+	if err != nil {
+		_, _ = t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+	return err
+}
+
+// onlySetup reports whether the queue holds nothing but BEGIN and the
+// tenant setting.
+func onlySetup(p []statement) bool {
+	for _, s := range p {
+		if s.sql != "BEGIN" && s.sql != setOrgSQL {
+			return false
+		}
+	}
+	return true
+}
+
+// txQuerier runs statements one by one in a pgx transaction (owner role).
+type txQuerier struct{ tx pgx.Tx }
+
+func (q txQuerier) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	tag, err := q.tx.Exec(ctx, sql, args...)
+	return tag.RowsAffected(), err
+}
+
+func (q txQuerier) Query(ctx context.Context, sql string, args ...any) (Rows, error) {
+	rows, err := q.tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (q txQuerier) QueryRow(ctx context.Context, sql string, args ...any) Row {
+	return q.tx.QueryRow(ctx, sql, args...)
 }
 
 type batchRows struct {

@@ -231,3 +231,73 @@ func TestNoActiveOrganizationSeesNothing(t *testing.T) {
 		t.Errorf("InTenant without an organization: %v", err)
 	}
 }
+
+// A read sends the tenant setting and its statement as one implicit
+// transaction: the setting must not outlive it on the pooled connection, and
+// a second statement is refused rather than run without the tenant.
+func TestReadCallConfinesTheTenantToItsBatch(t *testing.T) {
+	t.Parallel()
+	b := testkit.Setup(t)
+	orgA, _ := seedTwoTenants(t, b)
+	pool := onePool(t, b.AppURL)
+	single := &db.DB{Owner: b.DB.Owner, App: pool}
+	var n int
+	if err := single.InTenantRead(b.Ctx, orgA, func(q db.Querier) error {
+		return q.QueryRow(b.Ctx, `SELECT count(*) FROM properties`).Scan(&n)
+	}); err != nil || n != 2 {
+		t.Fatalf("read: %d %v", n, err)
+	}
+	var setting string
+	if err := pool.QueryRow(b.Ctx, `SELECT current_setting('hestami.org_id', true) || '', (SELECT count(*) FROM properties)`).Scan(&setting, &n); err != nil {
+		t.Fatal(err)
+	}
+	if setting != "" || n != 0 {
+		t.Fatalf("after the read the connection still has org %q and sees %d rows", setting, n)
+	}
+	err := single.InTenantRead(b.Ctx, orgA, func(q db.Querier) error {
+		if err := q.QueryRow(b.Ctx, `SELECT 1`).Scan(&n); err != nil {
+			return err
+		}
+		return q.QueryRow(b.Ctx, `SELECT count(*) FROM properties`).Scan(&n)
+	})
+	if err == nil {
+		t.Fatal("a second statement in a read call ran")
+	}
+}
+
+// Statements queued at the end of a transaction travel with its COMMIT; a
+// failing one rolls everything back.
+func TestQueuedStatementsCommitOrRollBackTogether(t *testing.T) {
+	t.Parallel()
+	b := testkit.Setup(t)
+	orgA, _ := seedTwoTenants(t, b)
+	insert := `INSERT INTO properties (organization_id, name, type, address_line1, city, country) VALUES ($1, $2, 'CONDO', 'x', 'y', $3)`
+	err := b.DB.InTenant(b.Ctx, orgA, func(q db.Querier) error {
+		if err := db.Queue(b.Ctx, q, insert, orgA, "queued-1", "US"); err != nil {
+			return err
+		}
+		return db.Queue(b.Ctx, q, insert, orgA, "queued-2", "US")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.DB.InTenant(b.Ctx, orgA, func(q db.Querier) error {
+		if err := db.Queue(b.Ctx, q, insert, orgA, "queued-3", "US"); err != nil {
+			return err
+		}
+		return db.Queue(b.Ctx, q, insert, orgA, "bad-country", "USA") // violates the CHECK
+	})
+	if apperr.CodeOf(err) != apperr.Validation {
+		t.Fatalf("failing queued statement: %v", err)
+	}
+	var names []string
+	rows, _ := b.DB.Owner.Query(b.Ctx, `SELECT name FROM properties WHERE name LIKE 'queued-%' ORDER BY name`)
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		names = append(names, s)
+	}
+	if strings.Join(names, ",") != "queued-1,queued-2" {
+		t.Fatalf("committed: %v", names)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hestami/concierge/internal/apperr"
@@ -76,14 +77,10 @@ func Execute(ctx context.Context, d *db.DB, p authz.Principal, procedure, key, f
 	var out Outcome
 	err := d.InTenant(ctx, p.OrgID, func(q db.Querier) error {
 		// A second request with the scope while the first is still running
-		// does not wait: it is told to retry.
-		var locked bool
-		if err := q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3 || '/' || $4, 0))`,
-			p.OrgID, p.UserID, procedure, key).Scan(&locked); err != nil {
+		// does not wait: it is told to retry. The lock travels with the
+		// lookup, which runs only once the lock is held.
+		if err := db.Queue(ctx, q, `SELECT hestami_idempotency_lock($1)`, p.OrgID+"/"+p.UserID+"/"+procedure+"/"+key); err != nil {
 			return err
-		}
-		if !locked {
-			return apperr.New(apperr.IdempotencyInProgress, "a request with this idempotency key is still being processed; retry shortly")
 		}
 		var (
 			storedFP string
@@ -108,10 +105,12 @@ func Execute(ctx context.Context, d *db.DB, p authz.Principal, procedure, key, f
 				out.Err = &apperr.Error{Code: se.Code, Message: se.Message, Fields: se.Fields}
 			}
 			return nil
+		case isBusy(err):
+			return apperr.New(apperr.IdempotencyInProgress, "a request with this idempotency key is still being processed; retry shortly")
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
-		if _, err := q.Exec(ctx, `SAVEPOINT business`); err != nil {
+		if err := db.Queue(ctx, q, `SAVEPOINT business`); err != nil {
 			return err
 		}
 		result, ferr := fn(ctx, q)
@@ -122,7 +121,7 @@ func Execute(ctx context.Context, d *db.DB, p authz.Principal, procedure, key, f
 			if !recordable(ae.Code) {
 				return ferr
 			}
-			if _, err := q.Exec(ctx, `ROLLBACK TO SAVEPOINT business`); err != nil {
+			if err := db.Queue(ctx, q, `ROLLBACK TO SAVEPOINT business`); err != nil {
 				return err
 			}
 			out.Err = ae
@@ -136,9 +135,8 @@ func Execute(ctx context.Context, d *db.DB, p authz.Principal, procedure, key, f
 			}
 			out.Output = output
 		}
-		_, err = q.Exec(ctx, `INSERT INTO idempotency_keys (organization_id, principal_id, procedure, key, fingerprint, output, error, trace_id)
+		return db.Queue(ctx, q, `INSERT INTO idempotency_keys (organization_id, principal_id, procedure, key, fingerprint, output, error, trace_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, p.OrgID, p.UserID, procedure, key, fingerprint, nullJSON(output), nullJSON(errJSON), traceID)
-		return err
 	})
 	return out, err
 }
@@ -173,4 +171,11 @@ func Prune(ctx context.Context, owner *pgxpool.Pool, batch int) (int64, error) {
 			return total, nil
 		}
 	}
+}
+
+// isBusy reports the SQLSTATE hestami_idempotency_lock raises when another
+// transaction holds the scope.
+func isBusy(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "HS409"
 }

@@ -192,21 +192,21 @@ func (s *Service) List(ctx context.Context, p authz.Principal, in ListInput) (li
 		sql += ` AND (name, id) > (` + args.Add(cur.Key) + `, ` + args.Add(cur.ID) + `::uuid)`
 	}
 	sql += ` ORDER BY name, id LIMIT ` + args.Add(limit+1)
-	items, err := db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) ([]Property, error) {
+	items := []Property{}
+	err = s.db.InTenantRead(ctx, p.OrgID, func(q db.Querier) error {
 		rows, err := q.Query(ctx, sql, args.List()...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer rows.Close()
-		out := []Property{}
 		for rows.Next() {
 			o, err := scan(rows)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			out = append(out, o)
+			items = append(items, o)
 		}
-		return out, rows.Err()
+		return rows.Err()
 	})
 	if err != nil {
 		return listing.Page[Property]{}, err
