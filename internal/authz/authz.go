@@ -52,6 +52,15 @@ type Decider interface {
 type Client struct {
 	grpc    *cerbos.GRPCClient
 	timeout time.Duration
+	plans   *planCache // nil: every list asks the PDP
+}
+
+// WithPlanCache keeps query plans for ttl (0 disables) and returns c.
+func (c *Client) WithPlanCache(ttl time.Duration) *Client {
+	if ttl > 0 {
+		c.plans = &planCache{ttl: ttl}
+	}
+	return c
 }
 
 // Dial connects to a PDP at address ("unix:/path" or "host:port", plaintext).
@@ -121,6 +130,13 @@ func (c *Client) QueryFilter(ctx context.Context, p Principal, kind, action stri
 	if len(p.Roles) == 0 {
 		return &Plan{kind: enginev1.PlanResourcesFilter_KIND_ALWAYS_DENIED}, nil
 	}
+	var key string
+	if c.plans != nil {
+		key = planKey(p, kind, action)
+		if plan, ok := c.plans.get(key); ok {
+			return plan, nil
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	resp, err := c.grpc.PlanResources(ctx, principalOf(p), cerbos.NewResource(kind, ""), action)
@@ -131,5 +147,9 @@ func (c *Client) QueryFilter(ctx context.Context, p Principal, kind, action stri
 	if f == nil {
 		return nil, unavailable(fmt.Errorf("PDP returned no filter"))
 	}
-	return &Plan{kind: f.GetKind(), cond: f.GetCondition()}, nil
+	plan := &Plan{kind: f.GetKind(), cond: f.GetCondition()}
+	if c.plans != nil {
+		c.plans.put(key, plan)
+	}
+	return plan, nil
 }

@@ -41,6 +41,7 @@ type Authz struct {
 	PDPAddress   string
 	CerbosBinary string
 	Timeout      time.Duration
+	PlanCacheTTL time.Duration // 0: every list asks the PDP
 }
 
 // Workflow configures DBOS.
@@ -111,6 +112,10 @@ func Load(v *viper.Viper) (*Config, error) {
 	if err != nil || timeout <= 0 {
 		return nil, fmt.Errorf("authz.timeout: %q is not a positive duration", v.GetString("authz.timeout"))
 	}
+	planTTL, err := time.ParseDuration(v.GetString("authz.plan_cache_ttl"))
+	if err != nil || planTTL < 0 {
+		return nil, fmt.Errorf("authz.plan_cache_ttl: %q is not a duration ≥ 0", v.GetString("authz.plan_cache_ttl"))
+	}
 	c := &Config{
 		DataDir: v.GetString("data_dir"),
 		File:    v.ConfigFileUsed(),
@@ -122,6 +127,7 @@ func Load(v *viper.Viper) (*Config, error) {
 			PDPAddress:   v.GetString("authz.pdp_address"),
 			CerbosBinary: v.GetString("authz.cerbos_binary"),
 			Timeout:      timeout,
+			PlanCacheTTL: planTTL,
 		},
 		Workflow:  Workflow{ExecutorID: v.GetString("workflow.executor_id")},
 		Telemetry: Telemetry{Stdout: v.GetBool("telemetry.stdout")},

@@ -56,15 +56,16 @@ import (
 
 // options are the command-line flags.
 type options struct {
-	duration    time.Duration
-	warmup      time.Duration
-	concurrency int
-	orgs        int
-	casesPerOrg int
-	rawPoolSize int
-	scenarios   string
-	cpuProfile  string
-	pdpTimeout  time.Duration
+	duration     time.Duration
+	warmup       time.Duration
+	concurrency  int
+	orgs         int
+	casesPerOrg  int
+	rawPoolSize  int
+	scenarios    string
+	cpuProfile   string
+	pdpTimeout   time.Duration
+	planCacheTTL time.Duration
 }
 
 func parseFlags() options {
@@ -78,6 +79,7 @@ func parseFlags() options {
 	flag.StringVar(&o.scenarios, "scenarios", "create-full,create-raw,list-full,list-raw", "comma-separated scenarios to run")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of each scenario's measured window to PREFIX.<scenario>.pprof")
 	flag.DurationVar(&o.pdpTimeout, "pdp-timeout", 2*time.Second, "PDP call timeout (hestami's authz.timeout default)")
+	flag.DurationVar(&o.planCacheTTL, "plan-cache-ttl", 10*time.Second, "query-plan cache TTL (hestami's authz.plan_cache_ttl default; 0 asks the PDP on every list)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./scripts/bench [flags]\n\n"+
 			"Starts the real hestami stack on a temporary cluster, seeds it and measures\n"+
@@ -275,6 +277,9 @@ func start(ctx context.Context, opts options, cl *cleanup) (*stack, error) {
 	}
 	cl.add(st.sidecar.Stop)
 	st.pdp, err = authz.Dial(st.sidecar.Address(), opts.pdpTimeout)
+	if st.pdp != nil {
+		st.pdp.WithPlanCache(opts.planCacheTTL)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -167,8 +167,8 @@ func (f *Factory) PDP(ctx context.Context) (*authz.Client, error) {
 	if err != nil {
 		return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "authorization service unavailable: %v", err)
 	}
-	f.pdp = c
-	return c, nil
+	f.pdp = c.WithPlanCache(cfg.Authz.PlanCacheTTL)
+	return f.pdp, nil
 }
 
 // Services is the domain layer as the CLI uses it.
