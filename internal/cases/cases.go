@@ -150,23 +150,25 @@ func (s *Service) CreateTx(ctx context.Context, q db.Querier, p authz.Principal,
 	// must be one of this organization's: the composite foreign key says so
 	// (and RLS hides the others).
 	year := time.Now().UTC().Year()
+	// One statement: number, case and its first history entry.
 	c, err := scan(q.QueryRow(ctx, `WITH n AS (
 			INSERT INTO case_counters (organization_id, year, last_number) VALUES ($1, $2, 1)
 			ON CONFLICT (organization_id, year) DO UPDATE SET last_number = case_counters.last_number + 1
-			RETURNING last_number)
-		INSERT INTO cases (organization_id, property_id, number, title, description, category, priority, due_at, created_by)
-		SELECT $1, $3, 'CASE-' || $2::int || '-' || n.last_number, $4, $5, $6, $7, $8, $9 FROM n
-		RETURNING `+columns,
-		p.OrgID, year, in.PropertyID, strings.TrimSpace(in.Title), in.Description, in.Category, in.Priority, in.DueAt, p.UserID))
+			RETURNING last_number),
+		c AS (
+			INSERT INTO cases (organization_id, property_id, number, title, description, category, priority, due_at, created_by)
+			SELECT $1, $3, 'CASE-' || $2::int || '-' || n.last_number, $4, $5, $6, $7, $8, $9 FROM n
+			RETURNING *),
+		h AS (
+			INSERT INTO case_status_history (organization_id, case_id, from_status, to_status, reason, actor_kind, actor_id)
+			SELECT organization_id, id, NULL, status, 'opened', $10, $9 FROM c)
+		SELECT `+columns+` FROM c`,
+		p.OrgID, year, in.PropertyID, strings.TrimSpace(in.Title), in.Description, in.Category, in.Priority, in.DueAt, p.UserID, string(p.ActorKind)))
 	if isForeignKey(err, "cases_organization_id_property_id_fkey") {
 		return Case{}, &apperr.Error{Code: apperr.Validation, Message: "the input is invalid",
 			Fields: []apperr.FieldError{{Field: "propertyId", Code: "not_found", Message: "propertyId names no property of this organization"}}}
 	}
 	if err != nil {
-		return c, err
-	}
-	if err := db.Queue(ctx, q, `INSERT INTO case_status_history (organization_id, case_id, from_status, to_status, reason, actor_kind, actor_id)
-		VALUES ($1, $2, NULL, $3, 'opened', $4, $5)`, p.OrgID, c.ID, string(Intake), string(p.ActorKind), p.UserID); err != nil {
 		return c, err
 	}
 	return c, activity.Record(ctx, q, p, activity.Event{EntityType: kind, EntityID: c.ID, Verb: "created", After: c})

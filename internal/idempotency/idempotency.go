@@ -77,19 +77,15 @@ func Execute(ctx context.Context, d *db.DB, p authz.Principal, procedure, key, f
 	var out Outcome
 	err := d.InTenant(ctx, p.OrgID, func(q db.Querier) error {
 		// A second request with the scope while the first is still running
-		// does not wait: it is told to retry. The lock travels with the
-		// lookup, which runs only once the lock is held.
-		if err := db.Queue(ctx, q, `SELECT hestami_idempotency_lock($1)`, p.OrgID+"/"+p.UserID+"/"+procedure+"/"+key); err != nil {
-			return err
-		}
+		// does not wait: it is told to retry. The lookup runs only once the
+		// lock is held.
 		var (
 			storedFP string
 			output   []byte
 			errJSON  []byte
 			traceID  string
 		)
-		err := q.QueryRow(ctx, `SELECT fingerprint, output, error, trace_id FROM idempotency_keys
-			WHERE organization_id = $1 AND principal_id = $2 AND procedure = $3 AND key = $4`,
+		err := q.QueryRow(ctx, `SELECT fingerprint, output, error, trace_id FROM hestami_idempotency_claim($1, $2, $3, $4)`,
 			p.OrgID, p.UserID, procedure, key).Scan(&storedFP, &output, &errJSON, &traceID)
 		switch {
 		case err == nil:
@@ -173,7 +169,7 @@ func Prune(ctx context.Context, owner *pgxpool.Pool, batch int) (int64, error) {
 	}
 }
 
-// isBusy reports the SQLSTATE hestami_idempotency_lock raises when another
+// isBusy reports the SQLSTATE hestami_idempotency_claim raises when another
 // transaction holds the scope.
 func isBusy(err error) bool {
 	var pgErr *pgconn.PgError
