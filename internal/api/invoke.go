@@ -138,6 +138,9 @@ func (iv *Invoker) invoke(ctx context.Context, span trace.Span, req Request) (an
 	if oc.Err != nil {
 		return nil, oc.Replayed, oc.Err
 	}
+	if oc.Value != nil {
+		return boxed(oc.Value), false, nil
+	}
 	out := p.NewOutput()
 	if err := json.Unmarshal(oc.Output, out); err != nil {
 		return nil, oc.Replayed, err

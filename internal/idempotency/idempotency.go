@@ -30,7 +30,8 @@ const MaxKeyLength = 255
 
 // Outcome is the result of a guarded call.
 type Outcome struct {
-	Output   json.RawMessage // the success output, as JSON
+	Value    any             // the success output of a fresh execution
+	Output   json.RawMessage // the success output, as JSON (fresh or replayed)
 	Err      *apperr.Error   // or the domain error
 	Replayed bool
 	TraceID  string // the trace of the original execution
@@ -130,6 +131,7 @@ func Execute(ctx context.Context, d *db.DB, p authz.Principal, procedure, key, f
 				return err
 			}
 			out.Output = output
+			out.Value = result
 		}
 		return db.Queue(ctx, q, `INSERT INTO idempotency_keys (organization_id, principal_id, procedure, key, fingerprint, output, error, trace_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, p.OrgID, p.UserID, procedure, key, fingerprint, nullJSON(output), nullJSON(errJSON), traceID)
