@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/viper"
+
+	"github.com/hestami/concierge/internal/apperr"
 )
 
 // Config is the effective configuration of one hestami process.
@@ -63,6 +65,7 @@ var Keys = map[string]any{
 	"authz.pdp_address":    "",
 	"authz.cerbos_binary":  "",
 	"authz.timeout":        "2s",
+	"authz.plan_cache_ttl": "10s",
 	"workflow.executor_id": "",
 	"telemetry.stdout":     false,
 	"org":                  "",
@@ -110,11 +113,11 @@ func ReadFile(v *viper.Viper, explicit string) error {
 func Load(v *viper.Viper) (*Config, error) {
 	timeout, err := time.ParseDuration(v.GetString("authz.timeout"))
 	if err != nil || timeout <= 0 {
-		return nil, fmt.Errorf("authz.timeout: %q is not a positive duration", v.GetString("authz.timeout"))
+		return nil, invalid("authz.timeout", fmt.Sprintf("authz.timeout: %q is not a positive duration (e.g. 2s)", v.GetString("authz.timeout")))
 	}
 	planTTL, err := time.ParseDuration(v.GetString("authz.plan_cache_ttl"))
 	if err != nil || planTTL < 0 {
-		return nil, fmt.Errorf("authz.plan_cache_ttl: %q is not a duration ≥ 0", v.GetString("authz.plan_cache_ttl"))
+		return nil, invalid("authz.plan_cache_ttl", fmt.Sprintf("authz.plan_cache_ttl: %q is not a duration ≥ 0 (e.g. 10s, or 0 to disable)", v.GetString("authz.plan_cache_ttl")))
 	}
 	c := &Config{
 		DataDir: v.GetString("data_dir"),
@@ -148,6 +151,11 @@ func Load(v *viper.Viper) (*Config, error) {
 		c.Workflow.ExecutorID = "hestami-" + host
 	}
 	return c, nil
+}
+
+// invalid is a configuration error naming its key.
+func invalid(key, msg string) error {
+	return &apperr.Error{Code: apperr.Validation, Message: "invalid configuration", Fields: []apperr.FieldError{{Field: key, Code: "invalid", Message: msg}}}
 }
 
 // DefaultDataDir is $XDG_DATA_HOME/hestami; for root it is /var/lib/hestami,

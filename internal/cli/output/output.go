@@ -60,7 +60,12 @@ func Fields(w io.Writer, pairs ...string) {
 func PrintError(w io.Writer, err error, asJSON bool) int {
 	e := apperr.From(err)
 	if asJSON {
-		_ = JSON(w, apperr.ToEnvelope(err, ""))
+		env := apperr.ToEnvelope(err, "")
+		if e.Code == apperr.Internal && e.Err != nil {
+			// The CLI runs on the operator's own machine: show the cause.
+			env.Error.Message = e.Err.Error()
+		}
+		_ = JSON(w, env)
 	} else if e.Code == apperr.Internal && e.Err != nil {
 		fmt.Fprintf(w, "error: %v\n", e.Err)
 	} else {
