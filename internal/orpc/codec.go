@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -494,9 +495,23 @@ func (e *encoder) value(v reflect.Value) error {
 	}
 }
 
-// fields writes the members of a struct (embedded structs inlined).
-func (e *encoder) fields(v reflect.Value, first *bool) error {
-	t := v.Type()
+// fieldInfo is what encoding a struct field needs, computed once per type.
+type fieldInfo struct {
+	index     []int
+	key       string // the member name
+	name      string // the member name as a JSON string, with its colon
+	omitEmpty bool
+}
+
+var structFields sync.Map // reflect.Type → []fieldInfo
+
+// fieldsOf lists a struct type's JSON members in encoding/json's order,
+// embedded structs inlined.
+func fieldsOf(t reflect.Type) []fieldInfo {
+	if f, ok := structFields.Load(t); ok {
+		return f.([]fieldInfo)
+	}
+	var out []fieldInfo
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -506,26 +521,38 @@ func (e *encoder) fields(v reflect.Value, first *bool) error {
 		if name == "-" {
 			continue
 		}
-		fv := v.Field(i)
-		if f.Anonymous && name == "" && fv.Kind() == reflect.Struct {
-			if err := e.fields(fv, first); err != nil {
-				return err
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			for _, sub := range fieldsOf(f.Type) {
+				sub.index = append([]int{i}, sub.index...)
+				out = append(out, sub)
 			}
 			continue
 		}
 		if name == "" {
 			name = f.Name
 		}
-		if strings.Contains(opts, "omitempty") && isEmpty(fv) {
+		var b bytes.Buffer
+		writeString(&b, name)
+		b.WriteByte(':')
+		out = append(out, fieldInfo{index: []int{i}, key: name, name: b.String(), omitEmpty: strings.Contains(opts, "omitempty")})
+	}
+	structFields.Store(t, out)
+	return out
+}
+
+// fields writes the members of a struct.
+func (e *encoder) fields(v reflect.Value, first *bool) error {
+	for _, f := range fieldsOf(v.Type()) {
+		fv := v.FieldByIndex(f.index)
+		if f.omitEmpty && isEmpty(fv) {
 			continue
 		}
 		if !*first {
 			e.buf.WriteByte(',')
 		}
 		*first = false
-		writeString(&e.buf, name)
-		e.buf.WriteByte(':')
-		e.push(name)
+		e.buf.WriteString(f.name)
+		e.push(f.key)
 		if err := e.value(fv); err != nil {
 			return err
 		}
