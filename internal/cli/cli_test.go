@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -51,6 +55,37 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// freeport VAR: set VAR to a free loopback address.
+			"freeport": func(ts *testscript.TestScript, neg bool, args []string) {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				ts.Check(err)
+				ts.Setenv(args[0], l.Addr().String())
+				l.Close()
+			},
+			// httpget URL [STATUS]: wait up to 30 s for URL to answer STATUS
+			// (default 200); the body goes to stdout.
+			"httpget": func(ts *testscript.TestScript, neg bool, args []string) {
+				want := 200
+				if len(args) > 1 {
+					fmt.Sscan(args[1], &want)
+				}
+				deadline := time.Now().Add(30 * time.Second)
+				for {
+					resp, err := http.Get(args[0])
+					if err == nil {
+						body, _ := io.ReadAll(resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode == want {
+							ts.Stdout().Write(body)
+							return
+						}
+					}
+					if time.Now().After(deadline) {
+						ts.Fatalf("%s did not answer %d: %v", args[0], want, err)
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			},
 			// jsonenv VAR FILE PATH: set VAR to the value at a dotted PATH of
 			// the JSON in FILE (keys with dots or @ are fine: split on '/').
 			"jsonenv": func(ts *testscript.TestScript, neg bool, args []string) {
