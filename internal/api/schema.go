@@ -111,9 +111,39 @@ func collect(e *sjs.ValidationError, out *[]apperr.FieldError) {
 	}
 }
 
-// message words a violation for a person; the schema library's own text is
-// the fallback.
+// message words a violation for a person, naming the field.
 func message(field string, e *sjs.ValidationError) string {
+	switch k := e.ErrorKind.(type) {
+	case *kind.MinLength:
+		if k.Want == 1 {
+			return field + " must not be empty"
+		}
+		return fmt.Sprintf("%s must be at least %d characters", field, k.Want)
+	case *kind.MaxLength:
+		return fmt.Sprintf("%s must be at most %d characters", field, k.Want)
+	case *kind.Enum:
+		want := make([]string, len(k.Want))
+		for i, w := range k.Want {
+			want[i] = fmt.Sprint(w)
+		}
+		return field + " must be one of " + strings.Join(want, ", ")
+	case *kind.Format:
+		switch k.Want {
+		case "uuid":
+			return field + " must be a UUID"
+		case "date-time":
+			return field + " must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z"
+		}
+		return field + " must be a valid " + k.Want
+	case *kind.Type:
+		return field + " must be " + strings.Join(k.Want, " or ") + ", not " + k.Got
+	case *kind.Pattern:
+		return field + " must match " + k.Want
+	case *kind.Minimum:
+		return field + " must be at least " + k.Want.FloatString(0)
+	case *kind.Maximum:
+		return field + " must be at most " + k.Want.FloatString(0)
+	}
 	s := e.Error()
 	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
 		s = s[i+2:]
