@@ -447,3 +447,40 @@ func TestReadinessFailsWhileAPDPIsUnreachable(t *testing.T) {
 		t.Fatalf("%d %v", r2.StatusCode, e)
 	}
 }
+
+// A panic inside a procedure answers 500 INTERNAL in the transport's shape,
+// revealing nothing of the cause.
+func TestPanicsAnswerInternalWithoutDetails(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	// Services left nil: calling a procedure dereferences nil inside the domain.
+	iv := &api.Invoker{Registry: api.NewRegistry(&api.Services{}), Identity: s.Identity, DB: s.DB}
+	srv, err := server.New(iv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	for _, c := range []struct{ path, body, codePath string }{
+		{"/api/v1/rpc/property/v1/list", `{"json":{}}`, "json"},
+		{"/api/v1/property/v1/list", `{}`, "error"},
+	} {
+		req, _ := http.NewRequest("POST", ts.URL+c.path, strings.NewReader(c.body))
+		for k, v := range as(s.Owner, s.W.Rivera.ID) {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != 500 || dig(body, c.codePath, "code") != "INTERNAL" || dig(body, c.codePath, "message") != "internal error" {
+			t.Fatalf("%s: %d %v", c.path, resp.StatusCode, body)
+		}
+		if b, _ := json.Marshal(body); strings.Contains(string(b), "nil pointer") || strings.Contains(string(b), "goroutine") {
+			t.Fatalf("leaked: %s", b)
+		}
+	}
+}

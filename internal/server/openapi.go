@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/apperr"
@@ -32,7 +33,7 @@ func OpenAPI(r *api.Registry) (map[string]any, error) {
 		}
 		for st, codes := range byStatus {
 			sort.Strings(codes)
-			desc := http.StatusText(st) + ": " + joinCodes(codes)
+			desc := http.StatusText(st) + ": " + strings.Join(codes, ", ")
 			responses[strconv.Itoa(st)] = map[string]any{"description": desc,
 				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorEnvelope"}}}}
 		}
@@ -99,17 +100,6 @@ func OpenAPI(r *api.Registry) (map[string]any, error) {
 			},
 		},
 	}, nil
-}
-
-func joinCodes(c []string) string {
-	out := ""
-	for i, s := range c {
-		if i > 0 {
-			out += ", "
-		}
-		out += s
-	}
-	return out
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -7,12 +7,15 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/orpc"
 )
 
 const (
@@ -62,7 +65,28 @@ func New(iv *api.Invoker, deps map[string]Pinger) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP routes r. A panic becomes a 500 INTERNAL answer in the
+// transport's error shape that reveals nothing but the trace id of the log
+// line (net/http's own abort stays an abort).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		slog.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+		e := apperr.New(apperr.Internal, "internal error")
+		if strings.HasPrefix(r.URL.Path, rpcPrefix) {
+			writeRPCError(w, 500, orpc.ErrorJSON{Code: string(apperr.Internal), Status: 500, Message: e.PublicMessage()})
+			return
+		}
+		writePlainError(w, api.Response{Err: e})
+	}()
+	s.mux.ServeHTTP(w, r)
+}
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
