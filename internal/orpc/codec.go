@@ -354,8 +354,15 @@ var (
 // every Date for the meta list.
 type encoder struct {
 	buf  bytes.Buffer
-	path []any
-	meta [][]any
+	path []pathSeg
+	meta bytes.Buffer // the meta entries, written as they are found
+}
+
+// pathSeg is one step of a JSON path: a member name or an array index.
+type pathSeg struct {
+	key   string
+	index int
+	isIdx bool
 }
 
 func encodeEnvelope(v reflect.Value) ([]byte, error) {
@@ -364,20 +371,36 @@ func encodeEnvelope(v reflect.Value) ([]byte, error) {
 	if err := e.value(v); err != nil {
 		return nil, err
 	}
-	if len(e.meta) > 0 {
-		e.buf.WriteString(`,"meta":`)
-		b, err := marshal(e.meta)
-		if err != nil {
-			return nil, err
-		}
-		e.buf.Write(b)
+	if e.meta.Len() > 0 {
+		e.buf.WriteString(`,"meta":[`)
+		e.buf.Write(e.meta.Bytes())
+		e.buf.WriteByte(']')
 	}
 	e.buf.WriteByte('}')
 	return e.buf.Bytes(), nil
 }
 
-func (e *encoder) push(seg any) { e.path = append(e.path, seg) }
-func (e *encoder) pop()         { e.path = e.path[:len(e.path)-1] }
+func (e *encoder) pushKey(k string) { e.path = append(e.path, pathSeg{key: k}) }
+func (e *encoder) pushIdx(i int)    { e.path = append(e.path, pathSeg{index: i, isIdx: true}) }
+func (e *encoder) pop()             { e.path = e.path[:len(e.path)-1] }
+
+// addMeta records a meta entry [code, ...path] for the current path.
+func (e *encoder) addMeta(code int) {
+	if e.meta.Len() > 0 {
+		e.meta.WriteByte(',')
+	}
+	e.meta.WriteByte('[')
+	e.meta.WriteString(strconv.Itoa(code))
+	for _, s := range e.path {
+		e.meta.WriteByte(',')
+		if s.isIdx {
+			e.meta.WriteString(strconv.Itoa(s.index))
+		} else {
+			writeString(&e.meta, s.key)
+		}
+	}
+	e.meta.WriteByte(']')
+}
 
 func (e *encoder) value(v reflect.Value) error {
 	if !v.IsValid() {
@@ -386,9 +409,10 @@ func (e *encoder) value(v reflect.Value) error {
 	}
 	t := v.Type()
 	if t == timeType {
-		e.meta = append(e.meta, append([]any{TypeDate}, e.path...))
+		e.addMeta(TypeDate)
+		var tb [32]byte
 		e.buf.WriteByte('"')
-		e.buf.WriteString(v.Interface().(time.Time).UTC().Format(isoMillis))
+		e.buf.Write(v.Interface().(time.Time).UTC().AppendFormat(tb[:0], isoMillis))
 		e.buf.WriteByte('"')
 		return nil
 	}
@@ -449,7 +473,7 @@ func (e *encoder) value(v reflect.Value) error {
 			if i > 0 {
 				e.buf.WriteByte(',')
 			}
-			e.push(i)
+			e.pushIdx(i)
 			if err := e.value(v.Index(i)); err != nil {
 				return err
 			}
@@ -477,7 +501,7 @@ func (e *encoder) value(v reflect.Value) error {
 			}
 			writeString(&e.buf, names[i])
 			e.buf.WriteByte(':')
-			e.push(names[i])
+			e.pushKey(names[i])
 			if err := e.value(v.MapIndex(keys[i])); err != nil {
 				return err
 			}
@@ -552,7 +576,7 @@ func (e *encoder) fields(v reflect.Value, first *bool) error {
 		}
 		*first = false
 		e.buf.WriteString(f.name)
-		e.push(f.key)
+		e.pushKey(f.key)
 		if err := e.value(fv); err != nil {
 			return err
 		}

@@ -248,3 +248,29 @@ func TestEncoderAgreesWithEncodingJSON(t *testing.T) {
 		t.Fatalf("ours %s\nwant %s", env.JSON, want)
 	}
 }
+
+func TestDateMetaPathsThroughArraysMapsAndPointers(t *testing.T) {
+	t.Parallel()
+	type item struct {
+		T  time.Time  `json:"t"`
+		P  *time.Time `json:"p,omitempty"`
+		We string     `json:"we/ird.key"`
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
+	v := struct {
+		Items []item          `json:"items"`
+		ByKey map[string]item `json:"byKey"`
+	}{Items: []item{{T: at}, {T: at, P: &at}}, ByKey: map[string]item{"k\"1": {T: at}}}
+	b, err := orpc.EncodeSuccess(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"meta":[[1,"items",0,"t"],[1,"items",1,"t"],[1,"items",1,"p"],[1,"byKey","k\"1","t"]]}`
+	if !strings.HasSuffix(string(b), want) || !strings.Contains(string(b), `"t":"2026-01-02T03:04:05.006Z"`) {
+		t.Fatalf("%s", b)
+	}
+	// And it decodes back as a valid envelope.
+	if _, err := orpc.DecodeEnvelope(b); err != nil {
+		t.Fatalf("round trip: %v", err)
+	}
+}
