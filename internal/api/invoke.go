@@ -8,7 +8,6 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hestami/concierge/internal/apperr"
@@ -16,6 +15,7 @@ import (
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/idempotency"
 	"github.com/hestami/concierge/internal/identity"
+	"github.com/hestami/concierge/internal/telemetry"
 )
 
 // Invoker runs calls through the pipeline.
@@ -48,45 +48,54 @@ var tracer = otel.Tracer("github.com/hestami/concierge/internal/api")
 // idempotency and calls the procedure, inside one span with the attributes
 // of api.md §7.
 func (iv *Invoker) Invoke(ctx context.Context, req Request) Response {
-	p := req.Procedure
-	ctx, span := tracer.Start(ctx, p.Path(), trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(attribute.String("hestami.procedure", p.Path()), attribute.String("hestami.procedure.kind", string(p.Kind))))
+	ctx, span := iv.start(ctx, req.Procedure)
 	defer span.End()
-	traceID := span.SpanContext().TraceID().String()
-	out, replayed, err := iv.invoke(ctx, span, req)
-	res := Response{Output: out, Replayed: replayed, TraceID: traceID}
-	code := "OK"
-	decision := "allow"
+	principal, err := iv.authenticate(ctx, span, req)
+	if err != nil {
+		return iv.finish(span, req.Procedure, nil, false, err)
+	}
+	out, replayed, err := iv.run(ctx, span, principal, req)
+	return iv.finish(span, req.Procedure, out, replayed, err)
+}
+
+// InvokeAs runs a call for a caller resolved by other means (the local CLI:
+// a token or an operator's --as), through the same pipeline from
+// validation on. req.Token and req.OrgID are ignored.
+func (iv *Invoker) InvokeAs(ctx context.Context, principal authz.Principal, req Request) Response {
+	ctx, span := iv.start(ctx, req.Procedure)
+	defer span.End()
+	span.SetAttributes(attribute.String("hestami.actor.id", principal.UserID), attribute.String("hestami.actor.kind", string(principal.ActorKind)),
+		attribute.String("hestami.organization_id", principal.OrgID))
+	out, replayed, err := iv.run(ctx, span, principal, req)
+	return iv.finish(span, req.Procedure, out, replayed, err)
+}
+
+func (iv *Invoker) start(ctx context.Context, p *Procedure) (context.Context, trace.Span) {
+	return tracer.Start(ctx, p.Path(), trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("hestami.procedure", p.Path()), attribute.String("hestami.procedure.kind", string(p.Kind))))
+}
+
+func (iv *Invoker) finish(span trace.Span, p *Procedure, out any, replayed bool, err error) Response {
+	res := Response{Output: out, Replayed: replayed, TraceID: span.SpanContext().TraceID().String()}
 	if err != nil {
 		res.Err = apperr.From(err)
 		res.Output = nil
-		code = string(res.Err.Code)
-		switch res.Err.Code {
-		case apperr.Forbidden, apperr.Unauthenticated:
-			decision = "deny"
-		case apperr.DependencyUnavailable:
-			decision = "error"
-		}
-		span.SetStatus(codes.Error, code)
-		if res.Err.Code == apperr.Internal && res.Err.Err != nil {
-			span.RecordError(res.Err.Err)
-		}
 	}
-	span.SetAttributes(attribute.String("hestami.result_code", code), attribute.String("hestami.authz.decision", decision),
-		attribute.Bool("hestami.idempotent_replay", replayed))
-	if id := caseID(p, out); id != "" {
+	telemetry.Finish(span, err)
+	span.SetAttributes(attribute.Bool("hestami.idempotent_replay", replayed))
+	if id := caseID(p, res.Output); id != "" {
 		span.SetAttributes(attribute.String("hestami.case_id", id))
 	}
 	return res
 }
 
-func (iv *Invoker) invoke(ctx context.Context, span trace.Span, req Request) (any, bool, error) {
-	p := req.Procedure
+// authenticate resolves the bearer token in the active organization.
+func (iv *Invoker) authenticate(ctx context.Context, span trace.Span, req Request) (authz.Principal, error) {
 	if req.Token == "" {
-		return nil, false, apperr.New(apperr.Unauthenticated, "a bearer token is required (Authorization: Bearer <token>)")
+		return authz.Principal{}, apperr.New(apperr.Unauthenticated, "a bearer token is required (Authorization: Bearer <token>)")
 	}
 	if req.OrgID == "" {
-		return nil, false, &apperr.Error{Code: apperr.Validation, Message: "the active organization is required",
+		return authz.Principal{}, &apperr.Error{Code: apperr.Validation, Message: "the active organization is required",
 			Fields: []apperr.FieldError{{Field: "X-Org-Id", Code: "required", Message: "set the X-Org-Id header to the active organization id"}}}
 	}
 	principal, err := iv.Identity.Caller(ctx, req.Token, req.OrgID)
@@ -94,10 +103,15 @@ func (iv *Invoker) invoke(ctx context.Context, span trace.Span, req Request) (an
 		span.SetAttributes(attribute.String("hestami.actor.id", principal.UserID), attribute.String("hestami.actor.kind", string(authz.Human)))
 	}
 	if err != nil {
-		return nil, false, err
+		return authz.Principal{}, err
 	}
 	span.SetAttributes(attribute.String("hestami.organization_id", principal.OrgID))
+	return principal, nil
+}
 
+// run validates, applies idempotency and calls the procedure.
+func (iv *Invoker) run(ctx context.Context, span trace.Span, principal authz.Principal, req Request) (any, bool, error) {
+	p := req.Procedure
 	key := req.IdempotencyKey
 	if p.Kind == Mutation {
 		if k, ok := inputKey(req.Input); ok {

@@ -21,10 +21,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hestami/concierge/internal/apperr"
-	"github.com/hestami/concierge/internal/authz"
 )
-
-const tracerName = "github.com/hestami/concierge"
 
 // Setup installs the global tracer provider and returns its shutdown.
 func Setup(ctx context.Context, stdout bool, stdoutWriter io.Writer, version string) (func(context.Context) error, error) {
@@ -51,33 +48,26 @@ func Setup(ctx context.Context, stdout bool, stdoutWriter io.Writer, version str
 	return tp.Shutdown, nil
 }
 
-// Operation starts the span of one domain operation (a procedure) with the
-// attributes of api.md §7. No personal data goes into attributes. Call end
-// with the operation's error.
-func Operation(ctx context.Context, procedure string, p authz.Principal, attrs ...attribute.KeyValue) (context.Context, func(err error)) {
-	base := []attribute.KeyValue{
-		attribute.String("hestami.procedure", procedure),
-		attribute.String("hestami.organization_id", p.OrgID),
-		attribute.String("hestami.actor.id", p.UserID),
-		attribute.String("hestami.actor.kind", string(p.ActorKind)),
-	}
-	ctx, span := otel.Tracer(tracerName).Start(ctx, procedure, trace.WithAttributes(append(base, attrs...)...))
-	return ctx, func(err error) {
-		code := "OK"
-		decision := "allow"
-		if err != nil {
-			code = string(apperr.CodeOf(err))
-			span.SetStatus(codes.Error, code)
-			switch apperr.CodeOf(err) {
-			case apperr.Forbidden:
-				decision = "deny"
-			case apperr.DependencyUnavailable:
-				decision = "error"
-			}
+// Finish records the outcome of an operation on its span (api.md §7): the
+// result code, the authorization decision it implies and the error status.
+// No personal data goes into attributes.
+func Finish(span trace.Span, err error) {
+	code, decision := "OK", "allow"
+	if err != nil {
+		e := apperr.From(err)
+		code = string(e.Code)
+		switch e.Code {
+		case apperr.Forbidden, apperr.Unauthenticated:
+			decision = "deny"
+		case apperr.DependencyUnavailable:
+			decision = "error"
 		}
-		span.SetAttributes(attribute.String("hestami.result_code", code), attribute.String("hestami.authz.decision", decision))
-		span.End()
+		span.SetStatus(codes.Error, code)
+		if e.Code == apperr.Internal && e.Err != nil {
+			span.RecordError(e.Err)
+		}
 	}
+	span.SetAttributes(attribute.String("hestami.result_code", code), attribute.String("hestami.authz.decision", decision))
 }
 
 // TraceID returns the trace id of ctx, or "".

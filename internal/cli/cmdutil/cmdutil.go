@@ -1,24 +1,34 @@
-// Package cmdutil holds what every command shares: acting as the caller
-// through the domain layer inside a traced operation, and printing results.
+// Package cmdutil holds what every command shares: calling an API procedure
+// as the local caller, and printing results.
 package cmdutil
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 
-	"go.opentelemetry.io/otel/attribute"
-
-	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/cli/output"
-	"github.com/hestami/concierge/internal/telemetry"
 )
 
-// Act resolves the caller, builds the services and runs fn as one traced
-// operation named after its API procedure.
-func Act[T any](ctx context.Context, f *factory.Factory, procedure string, withWorkflows bool,
-	fn func(ctx context.Context, s *factory.Services, p authz.Principal) (T, error), attrs ...attribute.KeyValue) (T, error) {
-	var zero T
-	s, err := f.Services(ctx, withWorkflows)
+// declarations answers what a procedure is (kind, durability) before any
+// dependency is built.
+var declarations = api.NewRegistry(nil)
+
+// Call runs procedure with input as the local caller (--token, or --as for
+// operators, in --org) through the same pipeline as the API: schema
+// validation, authorization, RLS, idempotency (key) and the span. It returns
+// the procedure's output.
+func Call[O any](ctx context.Context, f *factory.Factory, procedure string, input any, key string) (O, error) {
+	var zero O
+	decl, ok := declarations.Lookup(procedure)
+	if !ok {
+		return zero, fmt.Errorf("cmdutil: unknown procedure %s", procedure)
+	}
+	iv, err := f.Invoker(ctx, decl.Durable)
 	if err != nil {
 		return zero, err
 	}
@@ -26,10 +36,33 @@ func Act[T any](ctx context.Context, f *factory.Factory, procedure string, withW
 	if err != nil {
 		return zero, err
 	}
-	ctx, end := telemetry.Operation(ctx, procedure, p, attrs...)
-	out, err := fn(ctx, s, p)
-	end(err)
-	return out, err
+	raw, err := json.Marshal(input)
+	if err != nil {
+		return zero, err
+	}
+	proc, _ := iv.Registry.Lookup(procedure)
+	res := iv.InvokeAs(ctx, p, api.Request{Procedure: proc, IdempotencyKey: key, Input: raw})
+	if res.Err != nil {
+		return zero, res.Err
+	}
+	out, ok := res.Output.(*O)
+	if !ok {
+		return zero, fmt.Errorf("cmdutil: %s returned %T", procedure, res.Output)
+	}
+	return *out, nil
+}
+
+// KeyFlagHelp documents the --idempotency-key flag of mutating commands.
+const KeyFlagHelp = "makes a retry safe: the same key and input apply once and answer the same (default: a new random key)"
+
+// Key returns key, or a new random one.
+func Key(key string) string {
+	if key != "" {
+		return key
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "cli-" + hex.EncodeToString(b)
 }
 
 // Print writes v as JSON with --json, else calls human.

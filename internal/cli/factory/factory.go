@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/viper"
 
+	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
@@ -215,6 +216,20 @@ func (f *Factory) Services(ctx context.Context, withWorkflows bool) (*Services, 
 	f.engine = e
 	f.closers = append(f.closers, func() { e.Shutdown(10 * time.Second) })
 	return s, nil
+}
+
+// Invoker is the API pipeline over the domain services, for commands that
+// act as the local caller (withWorkflows for durable procedures).
+func (f *Factory) Invoker(ctx context.Context, withWorkflows bool) (*api.Invoker, error) {
+	s, err := f.Services(ctx, withWorkflows)
+	if err != nil {
+		return nil, err
+	}
+	d, err := f.DB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &api.Invoker{Registry: api.NewRegistry(&api.Services{Property: s.Property, Cases: s.Cases}), Identity: s.Identity, DB: d}, nil
 }
 
 // Principal resolves the caller: the user behind --token, or --as USER for

@@ -2,17 +2,13 @@
 package casecmd
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.opentelemetry.io/otel/attribute"
 
-	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/cli/cmdutil"
 	"github.com/hestami/concierge/internal/cli/factory"
@@ -52,16 +48,14 @@ func show(f *factory.Factory, c cases.Case) error {
 
 func newCreate(f *factory.Factory) *cobra.Command {
 	var in cases.CreateInput
+	var key string
 	cmd := &cobra.Command{
 		Use:     "create",
 		Short:   "Open a case (status INTAKE)",
 		Example: `  hestami case create --property 3f0c… --title "Water heater leaking" --category REPAIR --priority HIGH`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cmdutil.Act(cmd.Context(), f, "case/v1/create", false,
-				func(ctx context.Context, s *factory.Services, p authz.Principal) (cases.Case, error) {
-					return s.Cases.Create(ctx, p, in)
-				})
+			c, err := cmdutil.Call[cases.Case](cmd.Context(), f, "case/v1/create", in, cmdutil.Key(key))
 			if err != nil {
 				return err
 			}
@@ -69,6 +63,7 @@ func newCreate(f *factory.Factory) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	fl.StringVar(&in.PropertyID, "property", "", "property id")
 	fl.StringVar(&in.Title, "title", "", "short title")
 	fl.StringVar(&in.Description, "description", "", "what the owner needs, in plain language")
@@ -83,10 +78,7 @@ func newGet(f *factory.Factory) *cobra.Command {
 		Short: "Show a case with its status history",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cmdutil.Act(cmd.Context(), f, "case/v1/get", false,
-				func(ctx context.Context, s *factory.Services, p authz.Principal) (cases.Case, error) {
-					return s.Cases.Get(ctx, p, args[0])
-				}, attribute.String("hestami.case_id", args[0]))
+			c, err := cmdutil.Call[cases.Case](cmd.Context(), f, "case/v1/get", api.GetInput{ID: args[0]}, "")
 			if err != nil {
 				return err
 			}
@@ -103,10 +95,7 @@ func newList(f *factory.Factory) *cobra.Command {
 		Example: "  hestami case list --status INTAKE,ASSESSMENT --priority HIGH,URGENT",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			page, err := cmdutil.Act(cmd.Context(), f, "case/v1/list", false,
-				func(ctx context.Context, s *factory.Services, p authz.Principal) (listing.Page[cases.Case], error) {
-					return s.Cases.List(ctx, p, in)
-				})
+			page, err := cmdutil.Call[listing.Page[cases.Case]](cmd.Context(), f, "case/v1/list", in, "")
 			if err != nil {
 				return err
 			}
@@ -157,13 +146,7 @@ failure or a crash and it is applied once, answering with the original result.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ID = args[0]
-			if key == "" {
-				key = randomKey()
-			}
-			c, err := cmdutil.Act(cmd.Context(), f, cases.UpdateStatusProcedure, true,
-				func(ctx context.Context, s *factory.Services, p authz.Principal) (cases.Case, error) {
-					return s.Cases.UpdateStatus(ctx, p, in, key)
-				}, attribute.String("hestami.case_id", args[0]), attribute.String("hestami.idempotency_key", key))
+			c, err := cmdutil.Call[cases.Case](cmd.Context(), f, cases.UpdateStatusProcedure, in, cmdutil.Key(key))
 			if err != nil {
 				return err
 			}
@@ -174,12 +157,6 @@ failure or a crash and it is applied once, answering with the original result.`,
 	fl.StringVar(&in.Status, "to", "", "the new status")
 	fl.StringVar(&in.Reason, "reason", "", "why (recorded in the history)")
 	fl.StringVar(&in.ResolutionSummary, "resolution", "", "resolution summary (required for RESOLVED)")
-	fl.StringVar(&key, "idempotency-key", "", "makes retries safe (default: a new random key)")
+	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	return cmd
-}
-
-func randomKey() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return "cli-" + hex.EncodeToString(b)
 }

@@ -2,13 +2,12 @@
 package propertycmd
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/cli/cmdutil"
 	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/cli/output"
@@ -44,22 +43,21 @@ func addressFlags(cmd *cobra.Command, a *property.Address) {
 
 func newCreate(f *factory.Factory) *cobra.Command {
 	var in property.CreateInput
+	var key string
 	cmd := &cobra.Command{
 		Use:     "create",
 		Short:   "Add a property",
 		Example: `  hestami property create --name "Lake house" --type SINGLE_FAMILY --line1 "12 Shore Rd" --city Austin --region TX --postal-code 78701`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := cmdutil.Act(cmd.Context(), f, "property/v1/create", false,
-				func(ctx context.Context, s *factory.Services, pr authz.Principal) (property.Property, error) {
-					return s.Property.Create(ctx, pr, in)
-				})
+			p, err := cmdutil.Call[property.Property](cmd.Context(), f, "property/v1/create", in, cmdutil.Key(key))
 			if err != nil {
 				return err
 			}
 			return show(f, p)
 		},
 	}
+	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&in.Name, "name", "", "name of the property")
 	cmd.Flags().StringVar(&in.Type, "type", "SINGLE_FAMILY", "one of "+fmt.Sprint(property.Types))
 	addressFlags(cmd, &in.Address)
@@ -72,10 +70,7 @@ func newGet(f *factory.Factory) *cobra.Command {
 		Short: "Show a property",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := cmdutil.Act(cmd.Context(), f, "property/v1/get", false,
-				func(ctx context.Context, s *factory.Services, pr authz.Principal) (property.Property, error) {
-					return s.Property.Get(ctx, pr, args[0])
-				})
+			p, err := cmdutil.Call[property.Property](cmd.Context(), f, "property/v1/get", api.GetInput{ID: args[0]}, "")
 			if err != nil {
 				return err
 			}
@@ -91,10 +86,7 @@ func newList(f *factory.Factory) *cobra.Command {
 		Short: "List the properties you may see",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			page, err := cmdutil.Act(cmd.Context(), f, "property/v1/list", false,
-				func(ctx context.Context, s *factory.Services, pr authz.Principal) (listing.Page[property.Property], error) {
-					return s.Property.List(ctx, pr, in)
-				})
+			page, err := cmdutil.Call[listing.Page[property.Property]](cmd.Context(), f, "property/v1/list", in, "")
 			if err != nil {
 				return err
 			}
@@ -116,7 +108,7 @@ func newList(f *factory.Factory) *cobra.Command {
 }
 
 func newUpdate(f *factory.Factory) *cobra.Command {
-	var name, typ string
+	var name, typ, key string
 	var active bool
 	var addr property.Address
 	cmd := &cobra.Command{
@@ -138,32 +130,30 @@ func newUpdate(f *factory.Factory) *cobra.Command {
 			if fl.Changed("line1") || fl.Changed("line2") || fl.Changed("city") || fl.Changed("region") || fl.Changed("postal-code") || fl.Changed("country") {
 				in.Address = &addr
 			}
-			p, err := cmdutil.Act(cmd.Context(), f, "property/v1/update", false,
-				func(ctx context.Context, s *factory.Services, pr authz.Principal) (property.Property, error) {
-					if in.Address != nil {
-						// Address flags not passed keep their current values.
-						cur, err := s.Property.Get(ctx, pr, in.ID)
-						if err != nil {
-							return cur, err
-						}
-						merged := cur.Address
-						for flag, dst := range map[string]*string{"line1": &merged.Line1, "line2": &merged.Line2, "city": &merged.City,
-							"region": &merged.Region, "postal-code": &merged.PostalCode, "country": &merged.Country} {
-							if fl.Changed(flag) {
-								v, _ := fl.GetString(flag)
-								*dst = v
-							}
-						}
-						in.Address = &merged
+			ctx := cmd.Context()
+			if in.Address != nil {
+				// Address flags not passed keep their current values.
+				cur, err := cmdutil.Call[property.Property](ctx, f, "property/v1/get", api.GetInput{ID: in.ID}, "")
+				if err != nil {
+					return err
+				}
+				merged := cur.Address
+				for flag, dst := range map[string]*string{"line1": &merged.Line1, "line2": &merged.Line2, "city": &merged.City,
+					"region": &merged.Region, "postal-code": &merged.PostalCode, "country": &merged.Country} {
+					if fl.Changed(flag) {
+						*dst, _ = fl.GetString(flag)
 					}
-					return s.Property.Update(ctx, pr, in)
-				})
+				}
+				in.Address = &merged
+			}
+			p, err := cmdutil.Call[property.Property](ctx, f, "property/v1/update", in, cmdutil.Key(key))
 			if err != nil {
 				return err
 			}
 			return show(f, p)
 		},
 	}
+	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&name, "name", "", "new name")
 	cmd.Flags().StringVar(&typ, "type", "", "new type")
 	cmd.Flags().BoolVar(&active, "active", true, "whether the property is active")
