@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -246,20 +245,4 @@ func withSetsid(a *syscall.SysProcAttr) *syscall.SysProcAttr {
 	}
 	a.Setsid = true
 	return a
-}
-
-// WaitReady waits until the server accepts connections as role.
-func (c *Cluster) WaitReady(ctx context.Context, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		conn, err := pgx.Connect(ctx, c.URL(superuser, "postgres"))
-		if err == nil {
-			conn.Close(ctx)
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -44,7 +44,7 @@ type Factory struct {
 	db      *db.DB
 	sidecar *pdp.Sidecar
 	pdp     *authz.Client
-	engine  *workflow.Engine
+	durable *Services // the services with a launched DBOS engine, once built
 	closers []func()
 }
 
@@ -203,6 +203,9 @@ func (f *Factory) Services(ctx context.Context, withWorkflows bool) (*Services, 
 		s.Cases = cases.New(d, p, nil)
 		return s, nil
 	}
+	if f.durable != nil {
+		return f.durable, nil // one DBOS engine per process
+	}
 	cfg, _ := f.Config()
 	e, err := workflow.New(ctx, d, cfg.Workflow.ExecutorID, nil)
 	if err != nil {
@@ -213,7 +216,7 @@ func (f *Factory) Services(ctx context.Context, withWorkflows bool) (*Services, 
 	if err := e.Launch(); err != nil {
 		return nil, fmt.Errorf("launching workflows: %w", err)
 	}
-	f.engine = e
+	f.durable = s
 	f.closers = append(f.closers, func() { e.Shutdown(10 * time.Second) })
 	return s, nil
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/idempotency"
 	"github.com/hestami/concierge/internal/server"
@@ -39,14 +38,15 @@ server stops accepting connections and drains in-flight requests.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			s, err := f.Services(ctx, true)
+			iv, err := f.Invoker(ctx, true)
 			if err != nil {
 				return err
 			}
-			d, _ := f.DB(ctx)
-			pdp, _ := f.PDP(ctx)
-			iv := &api.Invoker{Registry: api.NewRegistry(&api.Services{Property: s.Property, Cases: s.Cases}), Identity: s.Identity, DB: d}
-			h, err := server.New(iv, map[string]server.Pinger{"postgres": d, "pdp": pdp})
+			pdp, err := f.PDP(ctx)
+			if err != nil {
+				return err
+			}
+			h, err := server.New(iv, map[string]server.Pinger{"postgres": iv.DB, "pdp": pdp})
 			if err != nil {
 				return err
 			}
