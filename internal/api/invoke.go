@@ -83,8 +83,8 @@ func (iv *Invoker) finish(span trace.Span, p *Procedure, out any, replayed bool,
 	}
 	telemetry.Finish(span, err)
 	span.SetAttributes(attribute.Bool("hestami.idempotent_replay", replayed))
-	if id := caseID(p, res.Output); id != "" {
-		span.SetAttributes(attribute.String("hestami.case_id", id))
+	if id := resourceID(res.Output, p.outputID); id != "" {
+		span.SetAttributes(attribute.String(p.idAttribute, id))
 	}
 	return res
 }
@@ -130,8 +130,8 @@ func (iv *Invoker) run(ctx context.Context, span trace.Span, principal authz.Pri
 	if err != nil {
 		return nil, false, err
 	}
-	if id := caseID(p, in); id != "" {
-		span.SetAttributes(attribute.String("hestami.case_id", id))
+	if id := resourceID(in, p.inputID); id != "" {
+		span.SetAttributes(attribute.String(p.idAttribute, id))
 	}
 	call := Call{Principal: principal, IdempotencyKey: key}
 	if p.Kind == Query || p.Durable {
@@ -182,9 +182,11 @@ func inputKey(raw json.RawMessage) (string, bool) {
 	return *probe.Key, true
 }
 
-// caseID finds the case a call is about, for span attributes.
-func caseID(p *Procedure, v any) string {
-	if p.Namespace != "case" || v == nil {
+// resourceID reads the field at index idx of the struct v points to (an
+// input or an output), for the span's hestami.<resource>_id; references
+// that are not plain identifiers (free text) are left out.
+func resourceID(v any, idx []int) string {
+	if v == nil || idx == nil {
 		return ""
 	}
 	rv := reflect.ValueOf(v)
@@ -197,8 +199,9 @@ func caseID(p *Procedure, v any) string {
 	if rv.Kind() != reflect.Struct {
 		return ""
 	}
-	if f := rv.FieldByName("ID"); f.IsValid() && f.Kind() == reflect.String && !strings.Contains(f.String(), " ") {
-		return f.String()
+	f := rv.FieldByIndex(idx)
+	if f.Kind() != reflect.String || strings.ContainsAny(f.String(), " \t\n") {
+		return ""
 	}
-	return ""
+	return f.String()
 }

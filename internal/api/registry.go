@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
@@ -39,8 +40,16 @@ type Spec struct {
 	Namespace, Version, Name string
 	Kind                     Kind
 	Summary                  string
-	Action                   string // the PDP action it checks
-	Errors                   []apperr.Code
+	// Resource is the PDP resource kind the procedure acts on, and Actions
+	// every PDP action it may ask about it (the first is the one it is
+	// named for). A test checks both against the policies.
+	Resource string
+	Actions  []string
+	// IDField is the JSON name of the input field that names the resource
+	// ("id" when empty); the span records it as hestami.<resource>_id, and
+	// for a create the output's id.
+	IDField string
+	Errors  []apperr.Code
 	// Durable mutations get exactly-once semantics from their own durable
 	// workflow (keyed by the idempotency scope) instead of the idempotency
 	// table, and receive no Tx.
@@ -54,7 +63,11 @@ type Procedure struct {
 	InputSchema   map[string]any
 	OutputSchema  map[string]any
 	validator     *validator
-	call          func(ctx context.Context, c Call, in any) (any, error)
+	// idAttribute is the span attribute of the resource id; inputID and
+	// outputID index the struct fields that hold it (nil: none).
+	idAttribute       string
+	inputID, outputID []int
+	call              func(ctx context.Context, c Call, in any) (any, error)
 }
 
 // Path is "namespace/version/name".
@@ -104,8 +117,34 @@ var commonErrors = []apperr.Code{apperr.Validation, apperr.Unauthenticated, appe
 
 var mutationErrors = []apperr.Code{apperr.IdempotencyKeyRequired, apperr.IdempotencyInProgress, apperr.IdempotencyKeyReused, apperr.Conflict}
 
-// register adds a typed procedure.
-func register[I, O any](r *Registry, spec Spec, fn func(ctx context.Context, c Call, in I) (O, error)) {
+// Action is the PDP action the procedure is named for.
+func (p *Procedure) Action() string {
+	if len(p.Actions) == 0 {
+		return ""
+	}
+	return p.Actions[0]
+}
+
+// Module is one domain area: it declares its procedures on a registry. A
+// module whose procedures are durable also implements WorkflowModule.
+type Module interface {
+	Register(r *Registry)
+}
+
+// NewRegistry declares the procedures of modules.
+func NewRegistry(modules ...Module) *Registry {
+	r := &Registry{byPath: map[string]*Procedure{}}
+	for _, m := range modules {
+		m.Register(r)
+	}
+	return r
+}
+
+// Register adds a typed procedure; modules call it from their Register.
+func Register[I, O any](r *Registry, spec Spec, fn func(ctx context.Context, c Call, in I) (O, error)) {
+	if spec.Resource == "" || len(spec.Actions) == 0 {
+		panic("procedure " + spec.Namespace + "/" + spec.Version + "/" + spec.Name + " declares no resource or action")
+	}
 	if r.byPath == nil {
 		r.byPath = map[string]*Procedure{}
 	}
@@ -134,11 +173,41 @@ func register[I, O any](r *Registry, spec Spec, fn func(ctx context.Context, c C
 	if p.validator, err = compile(p.Path(), p.InputSchema); err != nil {
 		panic(err)
 	}
+	p.idAttribute = "hestami." + spec.Resource + "_id"
+	idField := spec.IDField
+	if idField == "" {
+		idField = "id"
+	}
+	p.inputID = jsonField(p.Input, idField)
+	if spec.IDField == "" {
+		p.outputID = jsonField(p.Output, "id")
+	}
 	p.call = func(ctx context.Context, c Call, in any) (any, error) { return fn(ctx, c, *(in.(*I))) }
 	if _, dup := r.byPath[p.Path()]; dup {
 		panic("duplicate procedure " + p.Path())
 	}
 	r.byPath[p.Path()] = p
+}
+
+// jsonField returns the index of the struct field of t whose JSON name is
+// name, or nil.
+func jsonField(t reflect.Type, name string) []int {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == name {
+			return f.Index
+		}
+	}
+	return nil
 }
 
 // decodeInput validates raw JSON against the schema and decodes it. An

@@ -46,8 +46,10 @@ type statusOutcome struct {
 
 const statusWorkflowName = "case.updateStatus." + workflow.APIVersion
 
-// RegisterWorkflows registers the case workflows; call before Launch.
+// RegisterWorkflows registers the case workflows on e, which status changes
+// then run on; call before Launch.
 func (s *Service) RegisterWorkflows(e *workflow.Engine) {
+	s.wf = e
 	dbos.RegisterWorkflow(e.Ctx, s.updateStatusWorkflow, dbos.WithWorkflowName(statusWorkflowName))
 }
 

@@ -16,9 +16,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 
-	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/authz"
-	"github.com/hestami/concierge/internal/property"
 	"github.com/hestami/concierge/internal/server"
 )
 
@@ -414,8 +413,7 @@ func TestReadinessFailsWhileAPDPIsUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iv := &api.Invoker{Registry: api.NewRegistry(&api.Services{Property: property.New(s.DB, dead), Cases: s.Cases()}), Identity: s.Identity, DB: s.DB}
-	srv, err := server.New(iv, map[string]server.Pinger{"postgres": s.DB, "pdp": dead})
+	srv, err := server.New(app.New(s.DB, dead).Invoker, map[string]server.Pinger{"postgres": s.DB, "pdp": dead})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,9 +451,8 @@ func TestReadinessFailsWhileAPDPIsUnreachable(t *testing.T) {
 func TestPanicsAnswerInternalWithoutDetails(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
-	// Services left nil: calling a procedure dereferences nil inside the domain.
-	iv := &api.Invoker{Registry: api.NewRegistry(&api.Services{}), Identity: s.Identity, DB: s.DB}
-	srv, err := server.New(iv, nil)
+	// No PDP: calling a procedure dereferences nil inside the domain.
+	srv, err := server.New(app.New(s.DB, nil).Invoker, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

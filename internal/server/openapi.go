@@ -40,7 +40,7 @@ func OpenAPI(r *api.Registry) (map[string]any, error) {
 		paths["/"+p.Path()] = map[string]any{"post": map[string]any{
 			"operationId": p.OperationID(),
 			"summary":     p.Summary,
-			"description": "Kind: " + string(p.Kind) + ". Authorization action: " + p.Action + " (Cerbos). Also served by the oRPC transport at /api/v1/rpc/" + p.Path() + ".",
+			"description": "Kind: " + string(p.Kind) + ". Authorization: " + strings.Join(p.Actions, ", ") + " on " + p.Resource + " (Cerbos). Also served by the oRPC transport at /api/v1/rpc/" + p.Path() + ".",
 			"tags":        []string{p.Namespace},
 			"parameters":  params,
 			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": p.InputSchema}}},

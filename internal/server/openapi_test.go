@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/server"
 )
@@ -26,7 +26,7 @@ const lintDir = "testdata/openapi-lint"
 // are readable).
 func openAPIJSON(t *testing.T) []byte {
 	t.Helper()
-	doc, err := server.OpenAPI(api.NewRegistry(nil))
+	doc, err := server.OpenAPI(app.Declarations())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestOpenAPIDocumentCoversTheRegistry(t *testing.T) {
 	if doc.OpenAPI != "3.1.0" {
 		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
 	}
-	procs := api.NewRegistry(nil).All()
+	procs := app.Declarations().All()
 	if len(procs) == 0 {
 		t.Fatal("the registry has no procedures")
 	}

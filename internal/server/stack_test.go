@@ -14,7 +14,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/server"
 	"github.com/hestami/concierge/internal/testkit"
 )
@@ -54,8 +53,8 @@ func newStack(t *testing.T, wrap ...func(http.Handler) http.Handler) *stack {
 	exporter()
 	b := testkit.Setup(t)
 	w := b.NewWorld()
-	iv := &api.Invoker{Registry: api.NewRegistry(&api.Services{Property: b.Property, Cases: b.Cases()}), Identity: b.Identity, DB: b.DB}
-	srv, err := server.New(iv, map[string]server.Pinger{"postgres": b.DB, "pdp": b.PDP})
+	b.Cases() // durable procedures need the workflow engine
+	srv, err := server.New(b.App.Invoker, map[string]server.Pinger{"postgres": b.DB, "pdp": b.PDP})
 	if err != nil {
 		t.Fatal(err)
 	}

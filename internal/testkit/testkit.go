@@ -6,6 +6,7 @@ package testkit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -16,9 +17,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
-	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/identity"
 	"github.com/hestami/concierge/internal/pdp"
@@ -94,7 +96,7 @@ func migrateTemplate(ctx context.Context) error {
 		return err
 	}
 	defer d.Close()
-	if _, err := factory.MigrateAll(ctx, d, url); err != nil {
+	if _, err := app.Migrate(ctx, d, url); err != nil {
 		return fmt.Errorf("migrating the template: %w", err)
 	}
 	return nil
@@ -152,7 +154,8 @@ func (r runner) Run() int {
 // PDPAddress is the address of the test binary's PDP.
 func PDPAddress() string { return pdpAddr }
 
-// Bundle is everything one test needs, on its own database.
+// Bundle is everything one test needs, on its own database: the
+// application as internal/app builds it for every process.
 type Bundle struct {
 	T        testing.TB
 	Ctx      context.Context
@@ -160,12 +163,11 @@ type Bundle struct {
 	AppURL   string
 	DB       *db.DB
 	PDP      *authz.Client
+	App      *app.App
 	Identity *identity.Service
 	Property *property.Service
 
-	casesOnce sync.Once
-	cases     *cases.Service
-	engine    *workflow.Engine
+	workflowsOnce sync.Once
 }
 
 // Setup opens a fresh database and the shared PDP.
@@ -182,32 +184,52 @@ func Setup(t testing.TB) *Bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Bundle{T: t, Ctx: ctx, OwnerURL: ownerURL, AppURL: appURL, DB: d, PDP: c,
-		Identity: identity.New(d), Property: property.New(d, c)}
+	a := app.New(d, c)
+	return &Bundle{T: t, Ctx: ctx, OwnerURL: ownerURL, AppURL: appURL, DB: d, PDP: c, App: a,
+		Identity: a.Identity, Property: a.Property}
 }
 
-// Cases returns the case service with a launched DBOS engine of its own.
+// Cases returns the case service, its workflow engine launched (an
+// executor of the test's own).
 func (b *Bundle) Cases() *cases.Service {
-	b.casesOnce.Do(func() {
-		e, err := workflow.New(b.Ctx, b.DB, "test-"+strings.ReplaceAll(b.T.Name(), "/", "-"), nil)
-		if err != nil {
+	b.workflowsOnce.Do(func() {
+		if err := b.App.StartWorkflows(b.Ctx, "test-"+strings.ReplaceAll(b.T.Name(), "/", "-"), nil); err != nil {
 			b.T.Fatal(err)
 		}
-		b.cases = cases.New(b.DB, b.PDP, e)
-		b.cases.RegisterWorkflows(e)
-		if err := e.Launch(); err != nil {
-			b.T.Fatal(err)
-		}
-		b.engine = e
-		b.T.Cleanup(func() { e.Shutdown(5 * time.Second) })
+		b.T.Cleanup(func() { b.App.Close(5 * time.Second) })
 	})
-	return b.cases
+	return b.App.Cases
 }
 
 // Engine returns the bundle's DBOS engine (after Cases).
 func (b *Bundle) Engine() *workflow.Engine {
 	b.Cases()
-	return b.engine
+	return b.App.Engine
+}
+
+// Call runs procedure (e.g. "case/v1/create") as p through the same
+// pipeline as the API and the CLI — schema validation, PDP, RLS,
+// idempotency, span — and returns its output or its typed error. Mutations
+// get key as their idempotency key.
+func Call[O any](b *Bundle, p authz.Principal, procedure string, input any, key string) (O, error) {
+	b.T.Helper()
+	var zero O
+	proc, ok := b.App.Registry.Lookup(procedure)
+	if !ok {
+		b.T.Fatalf("no procedure %s", procedure)
+	}
+	if proc.Durable {
+		b.Cases()
+	}
+	raw, err := json.Marshal(input)
+	if err != nil {
+		b.T.Fatal(err)
+	}
+	res := b.App.Invoker.InvokeAs(b.Ctx, p, api.Request{Procedure: proc, IdempotencyKey: key, Input: raw})
+	if res.Err != nil {
+		return zero, res.Err
+	}
+	return *res.Output.(*O), nil
 }
 
 // Org creates an organization.

@@ -39,10 +39,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
-	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/identity"
 	"github.com/hestami/concierge/internal/pdp"
@@ -51,7 +50,6 @@ import (
 	"github.com/hestami/concierge/internal/server"
 	"github.com/hestami/concierge/internal/telemetry"
 	"github.com/hestami/concierge/internal/version"
-	"github.com/hestami/concierge/internal/workflow"
 )
 
 // options are the command-line flags.
@@ -181,7 +179,6 @@ type stack struct {
 	sidecar  *pdp.Sidecar
 	db       *db.DB
 	pdp      *authz.Client
-	engine   *workflow.Engine
 	ids      *identity.Service
 	props    *property.Service
 	cases    *cases.Service
@@ -262,7 +259,7 @@ func start(ctx context.Context, opts options, cl *cleanup) (*stack, error) {
 	}
 	cl.add(st.db.Close)
 	logf("migrating")
-	if _, err := factory.MigrateAll(ctx, st.db, st.ownerURL); err != nil {
+	if _, err := app.Migrate(ctx, st.db, st.ownerURL); err != nil {
 		return nil, fmt.Errorf("migrating: %w", err)
 	}
 
@@ -284,25 +281,17 @@ func start(ctx context.Context, opts options, cl *cleanup) (*stack, error) {
 		return nil, err
 	}
 
-	// The services and the handler, as `hestami serve` builds them
-	// (factory.Services with workflows, then servecmd).
+	// The application and the handler, as `hestami serve` builds them
+	// (internal/app with workflows, then servecmd).
 	logf("launching the DBOS workflow engine")
 	host, _ := os.Hostname()
-	st.engine, err = workflow.New(ctx, st.db, "hestami-bench-"+host, nil)
-	if err != nil {
+	a := app.New(st.db, st.pdp)
+	if err := a.StartWorkflows(ctx, "hestami-bench-"+host, nil); err != nil {
 		return nil, err
 	}
-	st.ids = identity.New(st.db)
-	st.props = property.New(st.db, st.pdp)
-	st.cases = cases.New(st.db, st.pdp, st.engine)
-	st.cases.RegisterWorkflows(st.engine)
-	if err := st.engine.Launch(); err != nil {
-		st.engine.Shutdown(time.Second)
-		return nil, fmt.Errorf("launching workflows: %w", err)
-	}
-	cl.add(func() { st.engine.Shutdown(10 * time.Second) })
-	iv := &api.Invoker{Registry: api.NewRegistry(&api.Services{Property: st.props, Cases: st.cases}), Identity: st.ids, DB: st.db}
-	h, err := server.New(iv, map[string]server.Pinger{"postgres": st.db, "pdp": st.pdp})
+	cl.add(func() { a.Close(10 * time.Second) })
+	st.ids, st.props, st.cases = a.Identity, a.Property, a.Cases
+	h, err := server.New(a.Invoker, map[string]server.Pinger{"postgres": st.db, "pdp": st.pdp})
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/apperr"
 )
 
@@ -30,7 +31,7 @@ type Client struct {
 
 // New returns a client for baseURL.
 func New(baseURL, token, orgID string) *Client {
-	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: token, OrgID: orgID, HTTP: http.DefaultClient, registry: api.NewRegistry(nil)}
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: token, OrgID: orgID, HTTP: http.DefaultClient, registry: app.Declarations()}
 }
 
 // Result carries what the server said besides the output.

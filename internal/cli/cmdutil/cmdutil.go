@@ -10,13 +10,14 @@ import (
 	"fmt"
 
 	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/cli/output"
 )
 
 // declarations answers what a procedure is (kind, durability) before any
 // dependency is built.
-var declarations = api.NewRegistry(nil)
+var declarations = app.Declarations()
 
 // Call runs procedure with input as the local caller (--token, or --as for
 // operators, in --org) through the same pipeline as the API: schema
@@ -28,10 +29,11 @@ func Call[O any](ctx context.Context, f *factory.Factory, procedure string, inpu
 	if !ok {
 		return zero, fmt.Errorf("cmdutil: unknown procedure %s", procedure)
 	}
-	iv, err := f.Invoker(ctx, decl.Durable)
+	a, err := f.App(ctx, decl.Durable)
 	if err != nil {
 		return zero, err
 	}
+	iv := a.Invoker
 	p, err := f.Principal(ctx)
 	if err != nil {
 		return zero, err

@@ -5,7 +5,6 @@ package factory
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -13,18 +12,14 @@ import (
 
 	"github.com/spf13/viper"
 
-	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
-	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/identity"
 	"github.com/hestami/concierge/internal/pdp"
 	"github.com/hestami/concierge/internal/pgcluster"
-	"github.com/hestami/concierge/internal/property"
-	"github.com/hestami/concierge/internal/workflow"
-	"github.com/hestami/concierge/migrations"
 )
 
 // DatabaseName is the database hestami uses in its embedded cluster.
@@ -44,7 +39,7 @@ type Factory struct {
 	db      *db.DB
 	sidecar *pdp.Sidecar
 	pdp     *authz.Client
-	durable *Services // the services with a launched DBOS engine, once built
+	app     *app.App
 	closers []func()
 }
 
@@ -121,20 +116,7 @@ func (f *Factory) DB(ctx context.Context) (*db.DB, error) {
 
 // MigrateAll applies hestami's migrations and the DBOS schemas.
 func MigrateAll(ctx context.Context, d *db.DB, ownerURL string) ([]string, error) {
-	applied, err := db.Migrate(ctx, d.Owner, migrations.FS)
-	if err != nil {
-		return applied, err
-	}
-	var missing bool
-	if err := d.Owner.QueryRow(ctx, `SELECT to_regclass('dbos.transaction_completion') IS NULL OR to_regclass('dbos.workflow_status') IS NULL`).Scan(&missing); err != nil {
-		return applied, err
-	}
-	if len(applied) > 0 || missing {
-		if err := workflow.Migrate(ctx, ownerURL, d.Owner); err != nil {
-			return applied, err
-		}
-	}
-	return applied, nil
+	return app.Migrate(ctx, d, ownerURL)
 }
 
 // PDP returns the authorization client: the configured external PDP, or a
@@ -172,13 +154,6 @@ func (f *Factory) PDP(ctx context.Context) (*authz.Client, error) {
 	return f.pdp, nil
 }
 
-// Services is the domain layer as the CLI uses it.
-type Services struct {
-	Identity *identity.Service
-	Property *property.Service
-	Cases    *cases.Service
-}
-
 // Identity returns the identity service (no PDP needed).
 func (f *Factory) Identity(ctx context.Context) (*identity.Service, error) {
 	d, err := f.DB(ctx)
@@ -188,51 +163,29 @@ func (f *Factory) Identity(ctx context.Context) (*identity.Service, error) {
 	return identity.New(d), nil
 }
 
-// Services builds the domain services; withWorkflows also launches DBOS.
-func (f *Factory) Services(ctx context.Context, withWorkflows bool) (*Services, error) {
-	d, err := f.DB(ctx)
-	if err != nil {
-		return nil, err
+// App builds the application (internal/app) over the database and the PDP;
+// withWorkflows also launches the durable-workflow engine (one per process).
+func (f *Factory) App(ctx context.Context, withWorkflows bool) (*app.App, error) {
+	if f.app == nil {
+		d, err := f.DB(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p, err := f.PDP(ctx)
+		if err != nil {
+			return nil, err
+		}
+		f.app = app.New(d, p)
+		a := f.app
+		f.closers = append(f.closers, func() { a.Close(10 * time.Second) })
 	}
-	p, err := f.PDP(ctx)
-	if err != nil {
-		return nil, err
+	if withWorkflows {
+		cfg, _ := f.Config()
+		if err := f.app.StartWorkflows(ctx, cfg.Workflow.ExecutorID, nil); err != nil {
+			return nil, err
+		}
 	}
-	s := &Services{Identity: identity.New(d), Property: property.New(d, p)}
-	if !withWorkflows {
-		s.Cases = cases.New(d, p, nil)
-		return s, nil
-	}
-	if f.durable != nil {
-		return f.durable, nil // one DBOS engine per process
-	}
-	cfg, _ := f.Config()
-	e, err := workflow.New(ctx, d, cfg.Workflow.ExecutorID, nil)
-	if err != nil {
-		return nil, err
-	}
-	s.Cases = cases.New(d, p, e)
-	s.Cases.RegisterWorkflows(e)
-	if err := e.Launch(); err != nil {
-		return nil, fmt.Errorf("launching workflows: %w", err)
-	}
-	f.durable = s
-	f.closers = append(f.closers, func() { e.Shutdown(10 * time.Second) })
-	return s, nil
-}
-
-// Invoker is the API pipeline over the domain services, for commands that
-// act as the local caller (withWorkflows for durable procedures).
-func (f *Factory) Invoker(ctx context.Context, withWorkflows bool) (*api.Invoker, error) {
-	s, err := f.Services(ctx, withWorkflows)
-	if err != nil {
-		return nil, err
-	}
-	d, err := f.DB(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &api.Invoker{Registry: api.NewRegistry(&api.Services{Property: s.Property, Cases: s.Cases}), Identity: s.Identity, DB: d}, nil
+	return f.app, nil
 }
 
 // Principal resolves the caller: the user behind --token, or --as USER for

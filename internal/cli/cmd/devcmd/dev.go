@@ -26,7 +26,7 @@ an owner that has not engaged the operator (staff see nothing of it).
 Running it again reuses what exists and prints new demo tokens.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := f.Services(cmd.Context(), true)
+			s, err := f.App(cmd.Context(), true)
 			if err != nil {
 				return err
 			}

@@ -38,7 +38,7 @@ server stops accepting connections and drains in-flight requests.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			iv, err := f.Invoker(ctx, true)
+			a, err := f.App(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -46,7 +46,7 @@ server stops accepting connections and drains in-flight requests.`,
 			if err != nil {
 				return err
 			}
-			h, err := server.New(iv, map[string]server.Pinger{"postgres": iv.DB, "pdp": pdp})
+			h, err := server.New(a.Invoker, map[string]server.Pinger{"postgres": a.DB, "pdp": pdp})
 			if err != nil {
 				return err
 			}

@@ -1,19 +1,38 @@
-package api
+package app_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/authz"
 )
+
+// decode runs raw through the pipeline of the declarations up to input
+// validation (which rejects it before any dependency is needed).
+func decode(t *testing.T, r *api.Registry, procedure, raw string) error {
+	t.Helper()
+	p, ok := r.Lookup(procedure)
+	if !ok {
+		t.Fatalf("no procedure %s", procedure)
+	}
+	iv := &api.Invoker{Registry: r}
+	res := iv.InvokeAs(context.Background(), authz.Principal{}, api.Request{Procedure: p, IdempotencyKey: "k", Input: []byte(raw)})
+	if res.Err == nil {
+		t.Fatalf("%s accepted %s", procedure, raw)
+	}
+	return res.Err
+}
 
 // Every violation is reported at once, each with its path and a message
 // that names the field.
 func TestSchemaValidationReportsEveryViolation(t *testing.T) {
 	t.Parallel()
-	r := NewRegistry(nil)
-	p, _ := r.Lookup("case/v1/create")
-	_, err := p.decodeInput([]byte(`{"propertyId":"nope","title":"","priority":"SOON","dueAt":"tomorrow","surprise":1}`))
+	r := app.Declarations()
+	err := decode(t, r, "case/v1/create", `{"propertyId":"nope","title":"","priority":"SOON","dueAt":"tomorrow","surprise":1}`)
 	e := apperr.From(err)
 	if e.Code != apperr.Validation {
 		t.Fatalf("%v", err)
@@ -37,8 +56,7 @@ func TestSchemaValidationReportsEveryViolation(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("fields %v", got)
 	}
-	q, _ := r.Lookup("case/v1/list")
-	_, err = q.decodeInput([]byte(`{"status":["OPEN"],"limit":500,"propertyId":7}`))
+	err = decode(t, r, "case/v1/list", `{"status":["OPEN"],"limit":500,"propertyId":7}`)
 	var paths []string
 	for _, f := range apperr.From(err).Fields {
 		paths = append(paths, f.Field)

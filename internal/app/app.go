@@ -1,0 +1,118 @@
+// Package app is the one place hestami is wired: database → PDP → workflow
+// engine → domain services → procedure registry → pipeline. The CLI, `serve`,
+// the test kit and the benchmark all build their stack here; nothing else
+// constructs a domain service.
+//
+// Adding a domain area: give its package a Service with a Register method
+// (api.Module; RegisterWorkflows too if it has durable procedures), then add
+// one line to modules below.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/cases"
+	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/identity"
+	"github.com/hestami/concierge/internal/property"
+	"github.com/hestami/concierge/internal/workflow"
+	"github.com/hestami/concierge/migrations"
+)
+
+// App is a built hestami: its connections, its domain services and the
+// pipeline that runs their procedures.
+type App struct {
+	DB       *db.DB
+	PDP      authz.Decider
+	Identity *identity.Service
+	Property *property.Service
+	Cases    *cases.Service
+	Registry *api.Registry
+	Invoker  *api.Invoker
+	// Engine is the durable-workflow engine, nil until StartWorkflows.
+	Engine *workflow.Engine
+}
+
+// modules lists every domain area, in registration order.
+func (a *App) modules() []api.Module {
+	return []api.Module{a.Property, a.Cases}
+}
+
+// New builds the domain services over d and pdp and declares their
+// procedures. Durable procedures answer only after StartWorkflows.
+func New(d *db.DB, pdp authz.Decider) *App {
+	a := &App{DB: d, PDP: pdp, Identity: identity.New(d),
+		Property: property.New(d, pdp),
+		Cases:    cases.New(d, pdp, nil),
+	}
+	a.Registry = api.NewRegistry(a.modules()...)
+	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d}
+	return a
+}
+
+// Declarations is the registry without any dependency: what every procedure
+// is (for the OpenAPI document, the Go client and CLI help). Its procedures
+// must not be called.
+func Declarations() *api.Registry { return New(nil, nil).Registry }
+
+// workflowModule is a module with durable procedures.
+type workflowModule interface {
+	RegisterWorkflows(e *workflow.Engine)
+}
+
+// StartWorkflows creates the DBOS engine with executorID, registers every
+// module's workflows and launches it (which recovers executorID's pending
+// workflows). It is idempotent; Close shuts the engine down.
+func (a *App) StartWorkflows(ctx context.Context, executorID string, logger *slog.Logger) error {
+	if a.Engine != nil {
+		return nil
+	}
+	e, err := workflow.New(ctx, a.DB, executorID, logger)
+	if err != nil {
+		return err
+	}
+	for _, m := range a.modules() {
+		if wm, ok := m.(workflowModule); ok {
+			wm.RegisterWorkflows(e)
+		}
+	}
+	if err := e.Launch(); err != nil {
+		e.Shutdown(time.Second)
+		return fmt.Errorf("launching workflows: %w", err)
+	}
+	a.Engine = e
+	return nil
+}
+
+// Close stops the workflow engine (waiting up to timeout for running
+// workflows); the caller owns the database and the PDP.
+func (a *App) Close(timeout time.Duration) {
+	if a.Engine != nil {
+		a.Engine.Shutdown(timeout)
+		a.Engine = nil
+	}
+}
+
+// Migrate applies hestami's migrations and the DBOS schemas with the owner
+// role; ownerURL is what DBOS's migrator connects with.
+func Migrate(ctx context.Context, d *db.DB, ownerURL string) ([]string, error) {
+	applied, err := db.Migrate(ctx, d.Owner, migrations.FS)
+	if err != nil {
+		return applied, err
+	}
+	var missing bool
+	if err := d.Owner.QueryRow(ctx, `SELECT to_regclass('dbos.transaction_completion') IS NULL OR to_regclass('dbos.workflow_status') IS NULL`).Scan(&missing); err != nil {
+		return applied, err
+	}
+	if len(applied) > 0 || missing {
+		if err := workflow.Migrate(ctx, ownerURL, d.Owner); err != nil {
+			return applied, err
+		}
+	}
+	return applied, nil
+}
