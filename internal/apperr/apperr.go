@@ -124,6 +124,11 @@ func CodeOf(err error) Code {
 	return From(err).Code
 }
 
+// Field returns a VALIDATION_FAILED error about one field.
+func Field(field, code, message string) *Error {
+	return &Error{Code: Validation, Message: "the input is invalid", Fields: []FieldError{{Field: field, Code: code, Message: message}}}
+}
+
 // Fields collects field errors; its Err is nil while nothing was added.
 type Fields struct{ list []FieldError }
 

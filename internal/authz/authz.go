@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/encoding"
 
 	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/enum"
 )
 
 // ActorKind says who acts: a person, an AI or the system itself.
@@ -24,6 +25,9 @@ const (
 	AI     ActorKind = "AI"
 	System ActorKind = "SYSTEM"
 )
+
+// ActorKinds lists who may act; every record of an action stores one.
+var ActorKinds = enum.New(Human, AI, System).Stored("case_status_history", "actor_kind").Stored("activity_events", "actor_kind")
 
 // Principal is an authenticated actor in its active organization.
 type Principal struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/listing"
 	"github.com/hestami/concierge/internal/testkit"
 	"github.com/hestami/concierge/internal/workflow"
 )
@@ -54,11 +55,26 @@ func (f *fixture) open(title string, mods ...func(*cases.CreateInput)) cases.Cas
 }
 
 func (f *fixture) move(p authz.Principal, id, to, key string) (cases.Case, error) {
-	in := cases.UpdateStatusInput{ID: id, Status: to, Reason: "because " + to}
+	in := cases.UpdateStatusInput{ID: id, Status: cases.Status(to), Reason: "because " + to}
 	if to == "RESOLVED" {
 		in.ResolutionSummary = "done"
 	}
 	return f.svc.UpdateStatus(f.Ctx, p, in, key)
+}
+
+// wantFields checks that err is VALIDATION_FAILED naming exactly fields
+// (sorted, comma-separated).
+func wantFields(t *testing.T, err error, fields string) {
+	t.Helper()
+	wantCode(t, err, apperr.Validation)
+	var got []string
+	for _, fe := range apperr.From(err).Fields {
+		got = append(got, fe.Field)
+	}
+	sort.Strings(got)
+	if strings.Join(got, ",") != fields {
+		t.Fatalf("field errors %+v, want %s", apperr.From(err).Fields, fields)
+	}
 }
 
 func wantCode(t *testing.T, err error, code apperr.Code) {
@@ -118,15 +134,12 @@ func TestCreateNumbersAreUniqueUnderConcurrency(t *testing.T) {
 func TestCreateValidatesEveryFieldAtOnce(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	_, err := f.svc.Create(f.Ctx, f.w.RiveraOwner, cases.CreateInput{PropertyID: "nope", Title: strings.Repeat("x", 201), Category: "GARDENING", Priority: "ASAP"})
-	wantCode(t, err, apperr.Validation)
-	var fields []string
-	for _, fe := range apperr.From(err).Fields {
-		fields = append(fields, fe.Field)
-	}
-	if got := strings.Join(fields, ","); got != "propertyId,title,category,priority" {
-		t.Fatalf("field errors: %s", got)
-	}
+	_, err := testkit.Call[cases.Case](f.Bundle, f.w.RiveraOwner, "case/v1/create",
+		cases.CreateInput{PropertyID: "nope", Title: strings.Repeat("x", 201), Category: "GARDENING", Priority: "ASAP"}, "k1")
+	wantFields(t, err, "category,priority,propertyId,title")
+	// A blank title passes the schema (it has characters) but is no title.
+	_, err = testkit.Call[cases.Case](f.Bundle, f.w.RiveraOwner, "case/v1/create", cases.CreateInput{PropertyID: f.prop, Title: "   "}, "k2")
+	wantFields(t, err, "title")
 	// A property of another organization is not found, whatever its id.
 	chenProp := f.NewProperty(f.w.ChenOwner, "Chen office")
 	_, err = f.svc.Create(f.Ctx, f.w.RiveraOwner, cases.CreateInput{PropertyID: chenProp.ID, Title: "x"})
@@ -185,7 +198,7 @@ func TestListFiltersCombineAndPagesAreStable(t *testing.T) {
 	other := f.NewProperty(f.w.RiveraOwner, "Cabin").ID
 	var ids []string
 	for i := range 7 {
-		prio := []string{"LOW", "NORMAL", "HIGH"}[i%3]
+		prio := []cases.Priority{"LOW", "NORMAL", "HIGH"}[i%3]
 		prop := f.prop
 		if i%2 == 1 {
 			prop = other
@@ -211,10 +224,10 @@ func TestListFiltersCombineAndPagesAreStable(t *testing.T) {
 		}
 		return out
 	}
-	if got := list(cases.ListInput{Status: []string{"ASSESSMENT", "CANCELLED"}}); strings.Join(got, ",") != "case 3,case 0" {
+	if got := list(cases.ListInput{Status: []cases.Status{"ASSESSMENT", "CANCELLED"}}); strings.Join(got, ",") != "case 3,case 0" {
 		t.Errorf("status filter: %v", got)
 	}
-	if got := list(cases.ListInput{Priority: []string{"LOW"}, PropertyID: f.prop}); strings.Join(got, ",") != "case 6,case 0" {
+	if got := list(cases.ListInput{Priority: []cases.Priority{"LOW"}, PropertyID: f.prop}); strings.Join(got, ",") != "case 6,case 0" {
 		t.Errorf("priority+property filter: %v", got)
 	}
 	if got := list(cases.ListInput{AssigneeID: f.w.Staff}); len(got) != 0 {
@@ -242,11 +255,10 @@ func TestListFiltersCombineAndPagesAreStable(t *testing.T) {
 	if got := strings.Join(titles, ","); got != "case 6,case 5,case 4,case 3,case 2,case 1,case 0" {
 		t.Fatalf("pages: %s", got)
 	}
-	_, err := f.svc.List(f.Ctx, f.staff, cases.ListInput{Limit: 101, Cursor: "garbage", Status: []string{"OPEN"}})
-	wantCode(t, err, apperr.Validation)
-	if n := len(apperr.From(err).Fields); n != 3 {
-		t.Fatalf("want 3 field errors, got %+v", apperr.From(err).Fields)
-	}
+	_, err := testkit.Call[listing.Page[cases.Case]](f.Bundle, f.staff, "case/v1/list", map[string]any{"limit": 101, "status": []string{"OPEN"}}, "")
+	wantFields(t, err, "limit,status[0]")
+	_, err = testkit.Call[listing.Page[cases.Case]](f.Bundle, f.staff, "case/v1/list", map[string]any{"cursor": "garbage"}, "")
+	wantFields(t, err, "cursor")
 }
 
 func TestStatusChangeIsRecordedWithActorReasonAndTrace(t *testing.T) {
@@ -369,8 +381,8 @@ func TestInvalidTransitionsAreTypedAndReplayed(t *testing.T) {
 	// RESOLVED needs a summary, CANCELLED a reason: validation, before any work.
 	_, err = f.svc.UpdateStatus(f.Ctx, f.staff, cases.UpdateStatusInput{ID: c.ID, Status: "RESOLVED"}, "v1")
 	wantCode(t, err, apperr.Validation)
-	_, err = f.svc.UpdateStatus(f.Ctx, f.staff, cases.UpdateStatusInput{ID: c.ID, Status: "LIMBO"}, "v2")
-	wantCode(t, err, apperr.Validation)
+	_, err = testkit.Call[cases.Case](f.Bundle, f.staff, "case/v1/updateStatus", map[string]any{"id": c.ID, "status": "LIMBO"}, "v2")
+	wantFields(t, err, "status")
 }
 
 func TestFullLifecycleThroughEveryStatus(t *testing.T) {

@@ -1,5 +1,11 @@
 package cases
 
+import (
+	"github.com/invopop/jsonschema"
+
+	"github.com/hestami/concierge/internal/enum"
+)
+
 // Status is a case status (domain.md §4).
 type Status string
 
@@ -16,7 +22,11 @@ const (
 )
 
 // Statuses lists every status in lifecycle order.
-var Statuses = []Status{Intake, Assessment, InProgress, PendingExternal, PendingOwner, OnHold, Resolved, Closed, Cancelled}
+var Statuses = enum.New(Intake, Assessment, InProgress, PendingExternal, PendingOwner, OnHold, Resolved, Closed, Cancelled).
+	Stored("cases", "status")
+
+// JSONSchema makes every Status field of an input or output an enum.
+func (Status) JSONSchema() *jsonschema.Schema { return Statuses.Schema() }
 
 // Transitions is the case state machine: from → allowed targets. A status
 // absent as a key (CLOSED, CANCELLED) is terminal.
@@ -43,25 +53,21 @@ func CanTransition(from, to Status) bool {
 // Terminal reports whether no transition leaves s.
 func Terminal(s Status) bool { return len(Transitions[s]) == 0 }
 
-func validStatus(s string) bool {
-	for _, x := range Statuses {
-		if string(x) == s {
-			return true
-		}
-	}
-	return false
-}
+// Category is what a case is about (domain.md §3).
+type Category string
 
-func statusStrings() []string {
-	out := make([]string, len(Statuses))
-	for i, s := range Statuses {
-		out[i] = string(s)
-	}
-	return out
-}
+// Categories lists every category.
+var Categories = enum.New[Category]("MAINTENANCE", "REPAIR", "IMPROVEMENT", "COMPLIANCE", "HOA_APPROVAL", "VENDOR_QUOTE",
+	"DISPUTE", "INQUIRY", "EMERGENCY", "OTHER").Stored("cases", "category")
 
-// Categories and priorities (domain.md §3).
-var (
-	Categories = []string{"MAINTENANCE", "REPAIR", "IMPROVEMENT", "COMPLIANCE", "HOA_APPROVAL", "VENDOR_QUOTE", "DISPUTE", "INQUIRY", "EMERGENCY", "OTHER"}
-	Priorities = []string{"LOW", "NORMAL", "HIGH", "URGENT", "EMERGENCY"}
-)
+// JSONSchema makes every Category field an enum.
+func (Category) JSONSchema() *jsonschema.Schema { return Categories.Schema() }
+
+// Priority is how urgent a case is (domain.md §3).
+type Priority string
+
+// Priorities lists every priority, lowest first.
+var Priorities = enum.New[Priority]("LOW", "NORMAL", "HIGH", "URGENT", "EMERGENCY").Stored("cases", "priority")
+
+// JSONSchema makes every Priority field an enum.
+func (Priority) JSONSchema() *jsonschema.Schema { return Priorities.Schema() }

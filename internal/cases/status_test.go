@@ -18,11 +18,11 @@ var spec = map[Status]map[Status]bool{
 
 func TestEveryTransitionPairMatchesTheSpec(t *testing.T) {
 	t.Parallel()
-	if len(Statuses) != len(spec) {
-		t.Fatalf("%d statuses, spec has %d", len(Statuses), len(spec))
+	if len(Statuses.Values()) != len(spec) {
+		t.Fatalf("%d statuses, spec has %d", len(Statuses.Values()), len(spec))
 	}
-	for _, from := range Statuses {
-		for _, to := range Statuses {
+	for _, from := range Statuses.Values() {
+		for _, to := range Statuses.Values() {
 			if got, want := CanTransition(from, to), spec[from][to]; got != want {
 				t.Errorf("%s → %s: allowed=%v, want %v", from, to, got, want)
 			}
@@ -32,7 +32,7 @@ func TestEveryTransitionPairMatchesTheSpec(t *testing.T) {
 
 func TestTerminalStatuses(t *testing.T) {
 	t.Parallel()
-	for _, s := range Statuses {
+	for _, s := range Statuses.Values() {
 		want := s == Closed || s == Cancelled
 		if Terminal(s) != want {
 			t.Errorf("Terminal(%s) = %v, want %v", s, Terminal(s), want)

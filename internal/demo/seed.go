@@ -159,7 +159,7 @@ func Seed(ctx context.Context, s Services) (Result, error) {
 		if r.Properties[p.key] != "" {
 			continue
 		}
-		created, err := s.Property.Create(ctx, owner, property.CreateInput{Name: p.name, Type: p.typ, Address: p.addr})
+		created, err := s.Property.Create(ctx, owner, property.CreateInput{Name: p.name, Type: property.Type(p.typ), Address: p.addr})
 		if err != nil {
 			return r, err
 		}
@@ -181,7 +181,7 @@ func Seed(ctx context.Context, s Services) (Result, error) {
 			}
 		}
 		if cs.ID == "" {
-			if cs, err = s.Cases.Create(ctx, owner, cases.CreateInput{PropertyID: r.Properties[c.prop], Title: c.title, Description: c.desc, Category: c.category, Priority: c.priority}); err != nil {
+			if cs, err = s.Cases.Create(ctx, owner, cases.CreateInput{PropertyID: r.Properties[c.prop], Title: c.title, Description: c.desc, Category: cases.Category(c.category), Priority: cases.Priority(c.priority)}); err != nil {
 				return r, err
 			}
 		}
@@ -191,7 +191,7 @@ func Seed(ctx context.Context, s Services) (Result, error) {
 				return r, err
 			}
 			for step, to := range c.path {
-				in := cases.UpdateStatusInput{ID: cs.ID, Status: string(to), Reason: "demo: " + string(to)}
+				in := cases.UpdateStatusInput{ID: cs.ID, Status: to, Reason: "demo: " + string(to)}
 				if to == cases.Resolved {
 					in.ResolutionSummary = "Inspected; two shingles replaced, photos on file."
 				}

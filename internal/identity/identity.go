@@ -20,13 +20,19 @@ import (
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/enum"
 )
 
 // Organization types (domain.md §0).
-var OrgTypes = []string{"INDIVIDUAL_PROPERTY_OWNER", "TRUST_OR_LLC", "COMMUNITY_ASSOCIATION", "SERVICE_PROVIDER", "PLATFORM_OPERATOR"}
+var OrgTypes = enum.New("INDIVIDUAL_PROPERTY_OWNER", "TRUST_OR_LLC", "COMMUNITY_ASSOCIATION", "SERVICE_PROVIDER", "PLATFORM_OPERATOR").
+	Stored("organizations", "type")
 
 // Membership roles (domain.md §0).
-var Roles = []string{"OWNER", "CO_OWNER", "TRUSTEE_MANAGER", "DELEGATED_AGENT", "CONCIERGE_STAFF", "CONCIERGE_LEAD", "PLATFORM_ADMIN"}
+var Roles = enum.New("OWNER", "CO_OWNER", "TRUSTEE_MANAGER", "DELEGATED_AGENT", "CONCIERGE_STAFF", "CONCIERGE_LEAD", "PLATFORM_ADMIN").
+	Stored("memberships", "role")
+
+// EngagementStatuses are the states of a concierge engagement.
+var EngagementStatuses = enum.New("ACTIVE", "ENDED").Stored("concierge_engagements", "status")
 
 var platformRoles = map[string]bool{"CONCIERGE_STAFF": true, "CONCIERGE_LEAD": true, "PLATFORM_ADMIN": true}
 
@@ -85,7 +91,7 @@ func (s *Service) CreateOrg(ctx context.Context, name, typ string) (Organization
 	f.Required("name", name)
 	f.MaxLen("name", name, 200)
 	f.Required("type", typ)
-	f.OneOf("type", typ, OrgTypes)
+	f.OneOf("type", typ, OrgTypes.Strings())
 	if err := f.Err(); err != nil {
 		return Organization{}, err
 	}
@@ -171,7 +177,7 @@ func (s *Service) AddMember(ctx context.Context, orgID, userRef, role string) (M
 	f.Required("org", orgID)
 	f.Required("user", userRef)
 	f.Required("role", role)
-	f.OneOf("role", role, Roles)
+	f.OneOf("role", role, Roles.Strings())
 	if orgID != "" && uuid.Validate(orgID) != nil {
 		f.Add("org", "invalid_format", "org must be a UUID")
 	}

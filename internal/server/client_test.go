@@ -39,7 +39,7 @@ func TestGoClient(t *testing.T) {
 		t.Fatalf("%+v", e)
 	}
 	var page listing.Page[cases.Case]
-	if _, err := staff.Call(ctx, "case/v1/list", cases.ListInput{Status: []string{"ASSESSMENT"}}, &page, ""); err != nil || len(page.Items) != 1 {
+	if _, err := staff.Call(ctx, "case/v1/list", cases.ListInput{Status: []cases.Status{"ASSESSMENT"}}, &page, ""); err != nil || len(page.Items) != 1 {
 		t.Fatalf("%v %v", page, err)
 	}
 	if _, err := owner.Call(ctx, "case/v1/nope", nil, nil, ""); err == nil {

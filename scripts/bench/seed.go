@@ -91,6 +91,7 @@ func seed(ctx context.Context, st *stack, opts options) ([]tenant, error) {
 // created through the API continue the numbering.
 func copyCases(ctx context.Context, st *stack, tenants []tenant, perOrg int) error {
 	rng := rand.New(rand.NewPCG(1, 2))
+	statuses, categories, priorities := cases.Statuses.Strings(), cases.Categories.Strings(), cases.Priorities.Strings()
 	now := time.Now().UTC()
 	year := now.Year()
 	total := len(tenants) * perOrg
@@ -109,11 +110,11 @@ func copyCases(ctx context.Context, st *stack, tenants []tenant, perOrg int) err
 		// Newest cases have the highest numbers; a few minutes apart, and
 		// organizations interleaved so created_at values rarely tie.
 		created[i] = now.Add(-time.Duration(perOrg-n)*7*time.Minute - time.Duration(i/perOrg)*time.Second)
-		status := cases.Statuses[rng.IntN(len(cases.Statuses))]
+		status := statuses[rng.IntN(len(statuses))]
 		row := []any{ids[i], t.OrgID, t.PropertyID, fmt.Sprintf("CASE-%d-%d", year, n),
 			fmt.Sprintf("Seeded case %d of %s", n, t.OrgID[:8]), "Seeded by scripts/bench.",
-			cases.Categories[rng.IntN(len(cases.Categories))], cases.Priorities[rng.IntN(len(cases.Priorities))],
-			string(status), t.UserID, created[i], created[i], created[i]}
+			categories[rng.IntN(len(categories))], priorities[rng.IntN(len(priorities))],
+			status, t.UserID, created[i], created[i], created[i]}
 		i++
 		return row, nil
 	})

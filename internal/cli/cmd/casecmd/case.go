@@ -3,7 +3,6 @@ package casecmd
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,7 +25,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 func show(f *factory.Factory, c cases.Case) error {
 	return cmdutil.Print(f, c, func() {
 		output.Fields(f.Out, "id", c.ID, "number", c.Number, "title", c.Title, "status", string(c.Status),
-			"category", c.Category, "priority", c.Priority, "property", c.PropertyID,
+			"category", string(c.Category), "priority", string(c.Priority), "property", c.PropertyID,
 			"created", c.CreatedAt.Format(time.RFC3339))
 		if c.ResolutionSummary != "" {
 			output.Fields(f.Out, "resolution", c.ResolutionSummary)
@@ -67,8 +66,8 @@ func newCreate(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&in.PropertyID, "property", "", "property id")
 	fl.StringVar(&in.Title, "title", "", "short title")
 	fl.StringVar(&in.Description, "description", "", "what the owner needs, in plain language")
-	fl.StringVar(&in.Category, "category", "OTHER", "one of "+strings.Join(cases.Categories, ", "))
-	fl.StringVar(&in.Priority, "priority", "NORMAL", "one of "+strings.Join(cases.Priorities, ", "))
+	cmdutil.EnumVar(cmd, &in.Category, "category", "OTHER", cases.Categories, "what the case is about")
+	cmdutil.EnumVar(cmd, &in.Priority, "priority", "NORMAL", cases.Priorities, "how urgent it is")
 	return cmd
 }
 
@@ -102,7 +101,7 @@ func newList(f *factory.Factory) *cobra.Command {
 			return cmdutil.Print(f, page, func() {
 				rows := make([][]string, 0, len(page.Items))
 				for _, c := range page.Items {
-					rows = append(rows, []string{c.Number, string(c.Status), c.Priority, c.Category, c.Title, c.ID})
+					rows = append(rows, []string{c.Number, string(c.Status), string(c.Priority), string(c.Category), c.Title, c.ID})
 				}
 				output.Table(f.Out, []string{"NUMBER", "STATUS", "PRIORITY", "CATEGORY", "TITLE", "ID"}, rows)
 				if page.NextCursor != "" {
@@ -112,8 +111,8 @@ func newList(f *factory.Factory) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&in.Status, "status", nil, "only these statuses (comma-separated)")
-	fl.StringSliceVar(&in.Priority, "priority", nil, "only these priorities (comma-separated)")
+	cmdutil.EnumSliceVar(cmd, &in.Status, "status", cases.Statuses, "only these statuses")
+	cmdutil.EnumSliceVar(cmd, &in.Priority, "priority", cases.Priorities, "only these priorities")
 	fl.StringVar(&in.PropertyID, "property", "", "only cases of this property")
 	fl.StringVar(&in.AssigneeID, "assignee", "", "only cases assigned to this user id")
 	fl.IntVar(&in.Limit, "limit", listing.DefaultLimit, "page size (1-100)")
@@ -154,7 +153,7 @@ failure or a crash and it is applied once, answering with the original result.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&in.Status, "to", "", "the new status")
+	cmdutil.EnumVar(cmd, &in.Status, "to", "", cases.Statuses, "the new status")
 	fl.StringVar(&in.Reason, "reason", "", "why (recorded in the history)")
 	fl.StringVar(&in.ResolutionSummary, "resolution", "", "resolution summary (required for RESOLVED)")
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)

@@ -2,8 +2,6 @@
 package membercmd
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/hestami/concierge/internal/cli/cmdutil"
@@ -30,7 +28,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		}}
 	add.Flags().StringVar(&org, "org", "", "organization id")
 	add.Flags().StringVar(&user, "user", "", "user id or e-mail")
-	add.Flags().StringVar(&role, "role", "", "one of "+strings.Join(identity.Roles, ", "))
+	add.Flags().StringVar(&role, "role", "", "one of "+identity.Roles.Help())
 	list := &cobra.Command{Use: "list", Short: "List the members of an organization", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ids, err := f.Identity(cmd.Context())

@@ -2,8 +2,6 @@
 package orgcmd
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/hestami/concierge/internal/cli/cmdutil"
@@ -30,7 +28,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 			return cmdutil.Print(f, o, func() { output.Fields(f.Out, "id", o.ID, "name", o.Name, "type", o.Type) })
 		}}
 	create.Flags().StringVar(&name, "name", "", "organization name")
-	create.Flags().StringVar(&typ, "type", "", "one of "+strings.Join(identity.OrgTypes, ", "))
+	create.Flags().StringVar(&typ, "type", "", "one of "+identity.OrgTypes.Help())
 	list := &cobra.Command{Use: "list", Short: "List organizations", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ids, err := f.Identity(cmd.Context())

@@ -25,7 +25,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 func show(f *factory.Factory, p property.Property) error {
 	return cmdutil.Print(f, p, func() {
 		a := p.Address
-		output.Fields(f.Out, "id", p.ID, "name", p.Name, "type", p.Type,
+		output.Fields(f.Out, "id", p.ID, "name", p.Name, "type", string(p.Type),
 			"address", fmt.Sprintf("%s %s, %s %s %s, %s", a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country),
 			"active", strconv.FormatBool(p.Active), "updated", p.UpdatedAt.Format("2006-01-02 15:04"))
 	})
@@ -59,7 +59,7 @@ func newCreate(f *factory.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&in.Name, "name", "", "name of the property")
-	cmd.Flags().StringVar(&in.Type, "type", "SINGLE_FAMILY", "one of "+fmt.Sprint(property.Types))
+	cmdutil.EnumVar(cmd, &in.Type, "type", "SINGLE_FAMILY", property.Types, "what kind of property")
 	addressFlags(cmd, &in.Address)
 	return cmd
 }
@@ -93,7 +93,7 @@ func newList(f *factory.Factory) *cobra.Command {
 			return cmdutil.Print(f, page, func() {
 				rows := make([][]string, 0, len(page.Items))
 				for _, p := range page.Items {
-					rows = append(rows, []string{p.ID, p.Name, p.Type, p.Address.City, strconv.FormatBool(p.Active)})
+					rows = append(rows, []string{p.ID, p.Name, string(p.Type), p.Address.City, strconv.FormatBool(p.Active)})
 				}
 				output.Table(f.Out, []string{"ID", "NAME", "TYPE", "CITY", "ACTIVE"}, rows)
 				if page.NextCursor != "" {
@@ -108,7 +108,8 @@ func newList(f *factory.Factory) *cobra.Command {
 }
 
 func newUpdate(f *factory.Factory) *cobra.Command {
-	var name, typ, key string
+	var name, key string
+	var typ property.Type
 	var active bool
 	var addr property.Address
 	cmd := &cobra.Command{
@@ -155,7 +156,7 @@ func newUpdate(f *factory.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&name, "name", "", "new name")
-	cmd.Flags().StringVar(&typ, "type", "", "new type")
+	cmdutil.EnumVar(cmd, &typ, "type", "", property.Types, "new type")
 	cmd.Flags().BoolVar(&active, "active", true, "whether the property is active")
 	addressFlags(cmd, &addr)
 	return cmd
