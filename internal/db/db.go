@@ -176,7 +176,9 @@ func MapError(err error) error {
 			return apperr.Wrap(apperr.Conflict, err, "already exists")
 		case "23503":
 			return apperr.Wrap(apperr.NotFound, err, "a referenced record does not exist")
-		case "23514", "22P02", "22001":
+		case "23514", "22P02", "22001",
+			"22021",          // invalid byte sequence (NUL in text)
+			"22007", "22008": // unparsable or out-of-range date/time
 			return apperr.Wrap(apperr.Validation, err, "the input is invalid")
 		case "42501":
 			// Insufficient privilege / RLS WITH CHECK violation: never reveal more.

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -67,6 +68,13 @@ type pipeTx struct {
 
 var errImplicitOnce = errors.New("db: a read-only tenant call sends exactly one statement batch")
 
+// errCommitRolledBack is a COMMIT that PostgreSQL answered with ROLLBACK:
+// an earlier statement failed and its error was not returned by fn.
+var errCommitRolledBack = errors.New("db: the transaction was aborted by an earlier error and rolled back at COMMIT")
+
+// txFailed is the ReadyForQuery status of a transaction aborted by an error.
+const txFailed = 'E'
+
 func (t *pipeTx) Queue(sql string, args ...any) {
 	t.pending = append(t.pending, statement{sql, args})
 }
@@ -76,6 +84,20 @@ func (t *pipeTx) Queue(sql string, args ...any) {
 func (t *pipeTx) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	if t.implicit && t.sent {
 		return nil, errImplicitOnce
+	}
+	// pgx prepares a batch's new statements before it runs any of them. In
+	// a transaction aborted by a failed statement, PostgreSQL refuses to
+	// prepare anything but a rollback (25P02), so a batch that starts with
+	// ROLLBACK TO SAVEPOINT would fail on the statements after it and the
+	// recovery would be lost. Until the transaction is usable again, the
+	// queue goes one statement at a time.
+	for len(t.pending) > 0 && t.conn.Conn().PgConn().TxStatus() == txFailed {
+		s := t.pending[0]
+		t.pending = t.pending[1:]
+		t.sent = true
+		if _, err := t.conn.Exec(ctx, s.sql, s.args...); err != nil {
+			return nil, err
+		}
 	}
 	b := &pgx.Batch{}
 	for _, s := range t.pending {
@@ -96,15 +118,20 @@ func (t *pipeTx) send(ctx context.Context, sql string, args []any) (pgx.BatchRes
 }
 
 func (t *pipeTx) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	tag, err := t.exec(ctx, sql, args)
+	return tag.RowsAffected(), err
+}
+
+func (t *pipeTx) exec(ctx context.Context, sql string, args []any) (pgconn.CommandTag, error) {
 	br, err := t.send(ctx, sql, args)
 	if err != nil {
-		return 0, err
+		return pgconn.CommandTag{}, err
 	}
 	tag, err := br.Exec()
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
-	return tag.RowsAffected(), err
+	return tag, err
 }
 
 func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (Rows, error) {
@@ -146,11 +173,17 @@ func (t *pipeTx) finish(ctx context.Context, fnErr error) error {
 	if !t.sent && onlySetup(t.pending) {
 		return nil // nothing happened
 	}
-	_, err := t.Exec(ctx, "COMMIT")
+	tag, err := t.exec(ctx, "COMMIT", nil)
 	if err != nil {
 		_, _ = t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
 	}
-	return err
+	// A swallowed error leaves the transaction aborted, and PostgreSQL then
+	// answers COMMIT with ROLLBACK: reporting success would lie.
+	if tag.String() == "ROLLBACK" {
+		return errCommitRolledBack
+	}
+	return nil
 }
 
 // onlySetup reports whether the queue holds nothing but BEGIN and the

@@ -114,6 +114,10 @@ func Execute(ctx context.Context, d *db.DB, p authz.Principal, procedure, key, f
 		traceID = telemetry.TraceID(ctx)
 		out = Outcome{TraceID: traceID}
 		if ferr != nil {
+			// Map before classifying: a unique, check or RLS violation
+			// raised by PostgreSQL is a domain error to record, not an
+			// internal one to retry.
+			ferr = db.MapError(ferr)
 			ae := apperr.From(ferr)
 			if !recordable(ae.Code) {
 				return ferr

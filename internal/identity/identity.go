@@ -1,8 +1,9 @@
 // Package identity owns organizations, users, memberships, concierge
 // engagements and API tokens, and resolves who a caller is in its active
 // organization. Administration (creating organizations, users, memberships,
-// tokens) is an operator act on the owner connection; resolution runs on the
-// runtime role through two SECURITY DEFINER functions.
+// tokens) is an operator act on the owner connection, and so is resolving
+// an arbitrary user (--as); resolving the bearer of a token runs on the
+// runtime role through SECURITY DEFINER functions keyed by the token hash.
 package identity
 
 import (
@@ -303,10 +304,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (string, error
 	return userID, db.MapError(err)
 }
 
-// LookupUser resolves a user id or e-mail (operators' --as).
+// LookupUser resolves a user id or e-mail (operators' --as). It runs on the
+// owner role: the runtime role may not look users up by e-mail.
 func (s *Service) LookupUser(ctx context.Context, ref string) (string, error) {
 	var id *string
-	if err := s.db.App.QueryRow(ctx, `SELECT hestami_user_ref($1)`, ref).Scan(&id); err != nil {
+	if err := s.db.Owner.QueryRow(ctx, `SELECT hestami_user_ref($1)`, ref).Scan(&id); err != nil {
 		return "", db.MapError(err)
 	}
 	if id == nil {
@@ -355,13 +357,15 @@ func validOrg(orgID string) error {
 }
 
 // Principal resolves what userID may be in orgID: its roles there, or its
-// platform roles through an active engagement. No roles is FORBIDDEN.
+// platform roles through an active engagement. No roles is FORBIDDEN. It is
+// for operator paths (--as, seeding) and runs on the owner role: the runtime
+// role resolves only the bearer of a token (Caller).
 func (s *Service) Principal(ctx context.Context, userID, orgID string) (authz.Principal, error) {
 	if err := validOrg(orgID); err != nil {
 		return authz.Principal{}, err
 	}
 	p := authz.Principal{UserID: userID, OrgID: orgID, ActorKind: authz.Human}
-	err := s.db.App.QueryRow(ctx, `SELECT org_type, roles, engaged FROM hestami_principal($1, $2)`, userID, orgID).
+	err := s.db.Owner.QueryRow(ctx, `SELECT org_type, roles, engaged FROM hestami_principal($1, $2)`, userID, orgID).
 		Scan(&p.OrgType, &p.Roles, &p.Engaged)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && len(p.Roles) == 0) {
 		return authz.Principal{}, notMember(orgID)

@@ -45,7 +45,7 @@ func Call[O any](ctx context.Context, f *factory.Factory, procedure string, inpu
 	proc, _ := iv.Registry.Lookup(procedure)
 	res := iv.InvokeAs(ctx, p, api.Request{Procedure: proc, IdempotencyKey: key, Input: raw})
 	if res.Err != nil {
-		return zero, res.Err
+		return zero, output.WithTrace(res.Err, res.TraceID)
 	}
 	out, ok := res.Output.(*O)
 	if !ok {

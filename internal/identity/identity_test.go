@@ -1,0 +1,115 @@
+package identity_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+func wantPermissionDenied(t *testing.T, what string, err error) {
+	t.Helper()
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+		t.Errorf("%s as the runtime role: %v, want permission denied (42501)", what, err)
+	}
+}
+
+// The runtime role cannot list any user's roles or find users by e-mail:
+// it resolves only the bearer of a token.
+func TestRuntimeRoleCannotResolveArbitraryUsers(t *testing.T) {
+	t.Parallel()
+	b := testkit.Setup(t)
+	w := b.NewWorld()
+	var roles []string
+	err := b.DB.App.QueryRow(b.Ctx, `SELECT roles FROM hestami_principal($1, $2)`, w.Staff, w.Rivera.ID).Scan(&roles)
+	wantPermissionDenied(t, "hestami_principal", err)
+	var id *string
+	err = b.DB.App.QueryRow(b.Ctx, `SELECT hestami_user_ref($1)`, "jordan@rivera.test").Scan(&id)
+	wantPermissionDenied(t, "hestami_user_ref", err)
+
+	// An unknown token resolves to nothing, in an organization that exists.
+	rows, err := b.DB.App.Query(b.Ctx, `SELECT user_id FROM hestami_caller($1, $2)`, []byte("not a token hash"), w.Rivera.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if rows.Close(); rows.Err() != nil || n != 0 {
+		t.Fatalf("hestami_caller with a bad token: %d rows (%v)", n, rows.Err())
+	}
+	if _, err := b.Identity.Caller(b.Ctx, "hst_bogus", w.Rivera.ID); apperr.CodeOf(err) != apperr.Unauthenticated {
+		t.Fatalf("Caller with a bad token: %v", err)
+	}
+
+	// A real token still resolves on the runtime role.
+	tok, err := b.Identity.CreateToken(b.Ctx, "jordan@rivera.test", "t", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.Identity.Caller(b.Ctx, tok.Token, w.Rivera.ID)
+	if err != nil || p.UserID != w.RiveraOwner.UserID || !slices.Equal(p.Roles, []string{"OWNER"}) {
+		t.Fatalf("Caller: %+v %v", p, err)
+	}
+}
+
+// Operator paths (--as) resolve any user, on the owner role.
+func TestOperatorResolvesUsersByReference(t *testing.T) {
+	t.Parallel()
+	b := testkit.Setup(t)
+	w := b.NewWorld()
+	id, err := b.Identity.LookupUser(b.Ctx, "STAFF@op.test")
+	if err != nil || id != w.Staff {
+		t.Fatalf("LookupUser: %q %v, want %s", id, err, w.Staff)
+	}
+	if _, err := b.Identity.LookupUser(b.Ctx, "nobody@op.test"); apperr.CodeOf(err) != apperr.Unauthenticated {
+		t.Fatalf("LookupUser of an unknown user: %v", err)
+	}
+	p, err := b.Identity.Principal(b.Ctx, w.Staff, w.Rivera.ID)
+	if err != nil || !p.Engaged || !slices.Equal(p.Roles, []string{"CONCIERGE_STAFF"}) {
+		t.Fatalf("staff in an engaged organization: %+v %v", p, err)
+	}
+	if _, err := b.Identity.Principal(b.Ctx, w.Staff, w.Chen.ID); apperr.CodeOf(err) != apperr.Forbidden {
+		t.Fatalf("staff in an organization that did not engage them: %v", err)
+	}
+}
+
+// Every SECURITY DEFINER function the runtime role may call takes what a
+// request carries (a token hash), never an arbitrary user id or e-mail; a
+// new one must be added here on purpose.
+func TestRuntimeRoleCallsOnlyTokenKeyedDefinerFunctions(t *testing.T) {
+	t.Parallel()
+	b := testkit.Setup(t)
+	rows, err := b.DB.Owner.Query(b.Ctx, `SELECT p.oid::regprocedure::text FROM pg_proc p
+		JOIN pg_namespace n ON n.oid = p.pronamespace
+		WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prosecdef
+		  AND has_function_privilege('hestami_app', p.oid, 'EXECUTE')
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, f)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"hestami_authenticate(bytea)", "hestami_caller(bytea,uuid)"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("SECURITY DEFINER functions the runtime role can execute: %v, want %v", got, want)
+	}
+}
