@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,6 +25,7 @@ type Config struct {
 	Authz     Authz
 	Workflow  Workflow
 	Telemetry Telemetry
+	Log       Log
 	// Identity of the local CLI caller.
 	Org   string
 	As    string
@@ -56,6 +58,13 @@ type Telemetry struct {
 	Stdout bool
 }
 
+// Log configures hestami's own log on stderr.
+type Log struct {
+	// Level is the least severe level written; nil leaves it to the
+	// command: info for serve, warn for the short-lived commands.
+	Level *slog.Level
+}
+
 // Keys lists every configuration key with its default, so that `config show`
 // and the environment binding cannot drift apart.
 var Keys = map[string]any{
@@ -68,6 +77,7 @@ var Keys = map[string]any{
 	"authz.plan_cache_ttl": "10s",
 	"workflow.executor_id": "",
 	"telemetry.stdout":     false,
+	"log.level":            "",
 	"org":                  "",
 	"as":                   "",
 	"token":                "",
@@ -119,6 +129,14 @@ func Load(v *viper.Viper) (*Config, error) {
 	if err != nil || planTTL < 0 {
 		return nil, invalid("authz.plan_cache_ttl", fmt.Sprintf("authz.plan_cache_ttl: %q is not a duration ≥ 0 (e.g. 10s, or 0 to disable)", v.GetString("authz.plan_cache_ttl")))
 	}
+	var logLevel *slog.Level
+	if raw := v.GetString("log.level"); raw != "" {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(raw)); err != nil {
+			return nil, invalid("log.level", fmt.Sprintf("log.level: %q is not one of debug, info, warn, error", raw))
+		}
+		logLevel = &l
+	}
 	c := &Config{
 		DataDir: v.GetString("data_dir"),
 		File:    v.ConfigFileUsed(),
@@ -134,6 +152,7 @@ func Load(v *viper.Viper) (*Config, error) {
 		},
 		Workflow:  Workflow{ExecutorID: v.GetString("workflow.executor_id")},
 		Telemetry: Telemetry{Stdout: v.GetBool("telemetry.stdout")},
+		Log:       Log{Level: logLevel},
 		Org:       v.GetString("org"),
 		As:        v.GetString("as"),
 		Token:     v.GetString("token"),

@@ -6,6 +6,7 @@ package factory
 import (
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/identity"
+	"github.com/hestami/concierge/internal/logging"
 	"github.com/hestami/concierge/internal/pdp"
 	"github.com/hestami/concierge/internal/pgcluster"
 )
@@ -31,6 +33,10 @@ type Factory struct {
 	Out    io.Writer
 	ErrOut io.Writer
 	JSON   bool
+	// Logger receives what hestami's own parts report, such as the PDP
+	// dying and being restarted. nil: warnings and errors on ErrOut (or
+	// log.level), which keeps short-lived commands quiet.
+	Logger *slog.Logger
 
 	cfgOnce sync.Once
 	cfg     *config.Config
@@ -138,7 +144,7 @@ func (f *Factory) PDP(ctx context.Context) (*authz.Client, error) {
 		if err := os.MkdirAll(cfg.DataDir+"/run", 0o755); err != nil {
 			return nil, err
 		}
-		s, err := pdp.Start(ctx, bin, cfg.DataDir+"/run", 30*time.Second)
+		s, err := pdp.Start(ctx, bin, cfg.DataDir+"/run", 30*time.Second, pdp.WithLogger(f.logger(cfg)))
 		if err != nil {
 			return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "authorization service unavailable: %v", err)
 		}
@@ -152,6 +158,17 @@ func (f *Factory) PDP(ctx context.Context) (*authz.Client, error) {
 	}
 	f.pdp = c.WithPlanCache(cfg.Authz.PlanCacheTTL)
 	return f.pdp, nil
+}
+
+// Sidecar is the PDP this process started, nil with an external PDP or
+// before PDP is called.
+func (f *Factory) Sidecar() *pdp.Sidecar { return f.sidecar }
+
+func (f *Factory) logger(cfg *config.Config) *slog.Logger {
+	if f.Logger == nil {
+		f.Logger = logging.New(f.ErrOut, logging.Level(cfg.Log.Level, slog.LevelWarn))
+	}
+	return f.Logger
 }
 
 // Identity returns the identity service (no PDP needed).

@@ -4,8 +4,6 @@ package servecmd
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/idempotency"
+	"github.com/hestami/concierge/internal/logging"
 	"github.com/hestami/concierge/internal/server"
 )
 
@@ -38,6 +38,15 @@ server stops accepting connections and drains in-flight requests.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			log := logging.New(f.ErrOut, logging.Level(cfg.Log.Level, slog.LevelInfo))
+			// The server logs requests and panics through the default
+			// logger; the PDP supervisor through the factory's.
+			slog.SetDefault(log)
+			f.Logger = log
 			a, err := f.App(ctx, true)
 			if err != nil {
 				return err
@@ -54,9 +63,9 @@ server stops accepting connections and drains in-flight requests.`,
 			if err != nil {
 				return err
 			}
-			go pruneLoop(ctx, f)
-			fmt.Fprintf(f.ErrOut, "hestami serving on http://%s (oRPC at /api/v1/rpc, OpenAPI at /api/v1/openapi.json)\n", ln.Addr())
-			return Serve(ctx, ln, h, drain, f.ErrOut)
+			go pruneLoop(ctx, a.DB, log)
+			log.Info("hestami serving", "addr", "http://"+ln.Addr().String(), "rpc", "/api/v1/rpc", "openapi", "/api/v1/openapi.json")
+			return Serve(ctx, ln, h, drain, log)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "listen address HOST:PORT")
@@ -66,7 +75,7 @@ server stops accepting connections and drains in-flight requests.`,
 
 // Serve serves h on ln until ctx ends, then stops accepting connections and
 // waits up to drain for in-flight requests to finish.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, drain time.Duration, log io.Writer) error {
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, drain time.Duration, log *slog.Logger) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -75,27 +84,25 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, drain time.Dura
 		return err
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(log, "shutting down: draining in-flight requests")
+	log.Info("shutting down: draining in-flight requests", "drain_timeout", drain.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drain)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	log.Info("stopped serving")
 	return nil
 }
 
 // pruneLoop deletes idempotency records past their retention, in batches.
-func pruneLoop(ctx context.Context, f *factory.Factory) {
+func pruneLoop(ctx context.Context, d *db.DB, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
-		db, err := f.DB(ctx)
-		if err == nil {
-			if n, err := idempotency.Prune(ctx, db.Owner, 1000); err != nil {
-				slog.Warn("pruning idempotency keys", "err", err)
-			} else if n > 0 {
-				slog.Info("pruned idempotency keys", "count", n)
-			}
+		if n, err := idempotency.Prune(ctx, d.Owner, 1000); err != nil && ctx.Err() == nil {
+			log.Error("pruning idempotency keys failed", "err", err.Error())
+		} else if n > 0 {
+			log.Info("pruned idempotency keys", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package servecmd
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"testing"
@@ -26,7 +27,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, ln, h, 10*time.Second, io.Discard) }()
+	go func() { served <- Serve(ctx, ln, h, 10*time.Second, slog.New(slog.DiscardHandler)) }()
 
 	answer := make(chan string, 1)
 	go func() {
