@@ -58,7 +58,7 @@ type StatusChange struct {
 // CreateInput opens a case.
 type CreateInput struct {
 	PropertyID  string     `json:"propertyId" jsonschema:"format=uuid"`
-	Title       string     `json:"title" jsonschema:"minLength=1,maxLength=200"`
+	Title       string     `json:"title" jsonschema:"minLength=1,maxLength=200,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
 	Description string     `json:"description,omitempty" jsonschema:"maxLength=10000"`
 	Category    string     `json:"category,omitempty" jsonschema:"enum=MAINTENANCE,enum=REPAIR,enum=IMPROVEMENT,enum=COMPLIANCE,enum=HOA_APPROVAL,enum=VENDOR_QUOTE,enum=DISPUTE,enum=INQUIRY,enum=EMERGENCY,enum=OTHER"`
 	Priority    string     `json:"priority,omitempty" jsonschema:"enum=LOW,enum=NORMAL,enum=HIGH,enum=URGENT,enum=EMERGENCY"`
