@@ -109,11 +109,11 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
 				}
 			},
-			// unquote VAR GO-STRING: set VAR to a Go-quoted string literal, for
+			// envq VAR GO-STRING: set VAR to a Go-quoted string literal, for
 			// arguments holding control characters ("a\nb").
-			"unquote": func(ts *testscript.TestScript, neg bool, args []string) {
+			"envq": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
-					ts.Fatalf("usage: unquote VAR GO-STRING")
+					ts.Fatalf("usage: envq VAR GO-STRING")
 				}
 				v, err := strconv.Unquote(args[1])
 				ts.Check(err)
