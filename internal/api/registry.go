@@ -210,6 +210,11 @@ func jsonField(t reflect.Type, name string) []int {
 	return nil
 }
 
+// DecodeInput validates raw JSON against the procedure's published schema
+// and decodes it, as the pipeline does before any work: a typed
+// VALIDATION_FAILED naming every bad field, or a pointer to the input.
+func (p *Procedure) DecodeInput(raw json.RawMessage) (any, error) { return p.decodeInput(raw) }
+
 // decodeInput validates raw JSON against the schema and decodes it. An
 // absent input is an empty object.
 func (p *Procedure) decodeInput(raw json.RawMessage) (any, error) {

@@ -111,6 +111,12 @@ func collect(e *sjs.ValidationError, out *[]apperr.FieldError) {
 	}
 }
 
+// singleLinePattern is the jsonschema tag pattern of one-line text (names,
+// titles, address lines): no C0 or C1 control character or DEL, which would
+// break a table row or a log line. Tags cannot name a constant, so they spell
+// it out; the wording below recognises it.
+const singleLinePattern = `^[^\x00-\x1F\x7F-\x9F]*$`
+
 // message words a violation for a person, naming the field.
 func message(field string, e *sjs.ValidationError) string {
 	switch k := e.ErrorKind.(type) {
@@ -138,6 +144,9 @@ func message(field string, e *sjs.ValidationError) string {
 	case *kind.Type:
 		return field + " must be " + strings.Join(k.Want, " or ") + ", not " + k.Got
 	case *kind.Pattern:
+		if k.Want == singleLinePattern {
+			return field + " must be a single line: no line breaks, tabs or other control characters"
+		}
 		return field + " must match " + k.Want
 	case *kind.Minimum:
 		return field + " must be at least " + k.Want.FloatString(0)

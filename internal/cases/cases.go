@@ -58,7 +58,7 @@ type StatusChange struct {
 // CreateInput opens a case.
 type CreateInput struct {
 	PropertyID  string     `json:"propertyId" jsonschema:"format=uuid"`
-	Title       string     `json:"title" jsonschema:"minLength=1,maxLength=200"`
+	Title       string     `json:"title" jsonschema:"minLength=1,maxLength=200,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
 	Description string     `json:"description,omitempty" jsonschema:"maxLength=10000"`
 	Category    Category   `json:"category,omitempty"`
 	Priority    Priority   `json:"priority,omitempty"`

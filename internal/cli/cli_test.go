@@ -3,12 +3,15 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +88,36 @@ func TestScripts(t *testing.T) {
 					}
 					time.Sleep(100 * time.Millisecond)
 				}
+			},
+			// exitcode N PROG [ARGS...]: run PROG and require exit code N; its
+			// stdout and stderr are kept for the next assertions, as after exec.
+			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: exitcode N PROG [ARGS...]")
+				}
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				err = ts.Exec(args[1], args[2:]...)
+				got := 0
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					got = ee.ExitCode()
+				} else {
+					ts.Check(err)
+				}
+				if got != want {
+					ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
+				}
+			},
+			// envq VAR GO-STRING: set VAR to a Go-quoted string literal, for
+			// arguments holding control characters ("a\nb").
+			"envq": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: envq VAR GO-STRING")
+				}
+				v, err := strconv.Unquote(args[1])
+				ts.Check(err)
+				ts.Setenv(args[0], v)
 			},
 			// jsonenv VAR FILE PATH: set VAR to the value at a dotted PATH of
 			// the JSON in FILE (keys with dots or @ are fine: split on '/').

@@ -5,7 +5,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"github.com/hestami/concierge/internal/version"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/cli/cmd/casecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/configcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/dbcmd"
@@ -30,6 +28,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/output"
 	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/telemetry"
+	"github.com/hestami/concierge/internal/version"
 )
 
 // flagKeys binds global flags to configuration keys.
@@ -55,7 +54,11 @@ lifecycle, and an audit trail of every change.
 Every command that reads or changes tenant data acts as an explicit user
 (--token, or --as USER for operators) in an explicit active organization
 (--org), authorized by the Cerbos PDP and isolated by PostgreSQL row-level
-security, exactly as API calls are.`,
+security, exactly as API calls are.
+
+A usage mistake (unknown command or flag, a bad flag value, missing or extra
+arguments) exits 2. A command group run without a subcommand, such as
+"hestami case", prints its help and exits 0, as --help does.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -100,9 +103,13 @@ security, exactly as API calls are.`,
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
 	)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &apperr.Error{Code: apperr.Validation, Message: err.Error()}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError(cmd, "%s", err)
 	})
+	// Added now rather than by Execute so enforceUsage covers it too.
+	root.InitDefaultCompletionCmd()
+	enforceUsage(root)
+	root.SetHelpCommand(helpCommand())
 	return root
 }
 

@@ -32,11 +32,11 @@ func (Type) JSONSchema() *jsonschema.Schema { return Types.Schema() }
 
 // Address is a postal address.
 type Address struct {
-	Line1      string `json:"line1" jsonschema:"minLength=1,maxLength=200"`
-	Line2      string `json:"line2,omitempty" jsonschema:"maxLength=200"`
-	City       string `json:"city" jsonschema:"minLength=1,maxLength=100"`
-	Region     string `json:"region,omitempty" jsonschema:"maxLength=100"`
-	PostalCode string `json:"postalCode,omitempty" jsonschema:"maxLength=20"`
+	Line1      string `json:"line1" jsonschema:"minLength=1,maxLength=200,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
+	Line2      string `json:"line2,omitempty" jsonschema:"maxLength=200,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
+	City       string `json:"city" jsonschema:"minLength=1,maxLength=100,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
+	Region     string `json:"region,omitempty" jsonschema:"maxLength=100,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
+	PostalCode string `json:"postalCode,omitempty" jsonschema:"maxLength=20,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
 	Country    string `json:"country" jsonschema:"pattern=^[A-Z]{2}$"`
 }
 
@@ -54,7 +54,7 @@ type Property struct {
 
 // CreateInput is what a new property needs.
 type CreateInput struct {
-	Name    string  `json:"name" jsonschema:"minLength=1,maxLength=200"`
+	Name    string  `json:"name" jsonschema:"minLength=1,maxLength=200,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
 	Type    Type    `json:"type"`
 	Address Address `json:"address"`
 }
@@ -62,7 +62,7 @@ type CreateInput struct {
 // UpdateInput changes the fields that are set.
 type UpdateInput struct {
 	ID      string   `json:"id" jsonschema:"minLength=1,maxLength=100"`
-	Name    *string  `json:"name,omitempty" jsonschema:"minLength=1,maxLength=200"`
+	Name    *string  `json:"name,omitempty" jsonschema:"minLength=1,maxLength=200,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
 	Type    *Type    `json:"type,omitempty"`
 	Address *Address `json:"address,omitempty"`
 	Active  *bool    `json:"active,omitempty"`

@@ -10,7 +10,10 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mattn/go-runewidth"
 
 	"github.com/hestami/concierge/internal/apperr"
 )
@@ -32,29 +35,121 @@ func IsTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// Table prints rows under a header.
+// Table prints rows under a header: aligned by display width on a terminal,
+// tab-separated without the header in a pipe. Control characters in cells
+// are escaped in both, so a cell never breaks a row or a column.
 func Table(w io.Writer, header []string, rows [][]string) error {
-	if !IsTerminal(w) {
-		for _, r := range rows {
-			fmt.Fprintln(w, strings.Join(r, "\t"))
-		}
-		return nil
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	return tw.Flush()
+	return table(w, header, rows, IsTerminal(w))
 }
 
-// Fields prints key: value lines.
-func Fields(w io.Writer, pairs ...string) {
-	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
-	for i := 0; i+1 < len(pairs); i += 2 {
-		fmt.Fprintf(tw, "%s:\t%s\n", pairs[i], pairs[i+1])
+func table(w io.Writer, header []string, rows [][]string, aligned bool) error {
+	esc := make([][]string, len(rows))
+	for i, r := range rows {
+		esc[i] = make([]string, len(r))
+		for j, c := range r {
+			esc[i][j] = Escape(c)
+		}
 	}
-	tw.Flush()
+	if !aligned {
+		var b strings.Builder
+		for _, r := range esc {
+			b.WriteString(strings.Join(r, "\t"))
+			b.WriteByte('\n')
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	return align(w, append([][]string{header}, esc...), "  ")
+}
+
+// Fields prints key: value lines with the values aligned; control
+// characters in values are escaped.
+func Fields(w io.Writer, pairs ...string) {
+	lines := make([][]string, 0, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		lines = append(lines, []string{pairs[i] + ":", Escape(pairs[i+1])})
+	}
+	_ = align(w, lines, " ")
+}
+
+// align writes lines with every column but the last padded to its widest
+// cell. Widths are terminal columns (East Asian wide characters and emoji
+// take two), which text/tabwriter does not know about.
+func align(w io.Writer, lines [][]string, gap string) error {
+	var widths []int
+	for _, l := range lines {
+		for j, c := range l {
+			if j == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[j] = max(widths[j], runewidth.StringWidth(c))
+		}
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		for j, c := range l {
+			b.WriteString(c)
+			if j < len(l)-1 {
+				b.WriteString(strings.Repeat(" ", widths[j]-runewidth.StringWidth(c)))
+				b.WriteString(gap)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Escape makes s safe to print as one cell of one line: line breaks, tabs,
+// other control characters (C0, DEL, C1), bidirectional overrides and bytes
+// that are not UTF-8 are shown as Go-style escapes (\n, \t, \r, \x1b,
+// \u202e). It is for display; --json carries the exact value.
+func Escape(s string) string {
+	if !needsEscape(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				fmt.Fprintf(&b, "\\x%02x", s[i])
+				continue
+			}
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x80 && unicode.IsControl(r):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case unicode.IsControl(r) || isBidiControl(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func needsEscape(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || isBidiControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// isBidiControl reports the embedding, override and isolate controls that
+// can make a terminal show text in another order than it is stored.
+func isBidiControl(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // LogLevelEnv names the variable that sets the CLI's log level (debug,

@@ -2,7 +2,9 @@
 package casecmd
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,27 +24,77 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	return cmd
 }
 
-func show(f *factory.Factory, c cases.Case) error {
-	return cmdutil.Print(f, c, func() {
-		output.Fields(f.Out, "id", c.ID, "number", c.Number, "title", c.Title, "status", string(c.Status),
-			"category", string(c.Category), "priority", string(c.Priority), "property", c.PropertyID,
-			"created", c.CreatedAt.Format(time.RFC3339))
-		if c.ResolutionSummary != "" {
-			output.Fields(f.Out, "resolution", c.ResolutionSummary)
+// show prints a case: its fields, its description as written (line by line)
+// and its status history with the actors by name.
+func show(ctx context.Context, f *factory.Factory, c cases.Case) error {
+	if f.JSON {
+		return output.JSON(f.Out, c)
+	}
+	names := actorNames(ctx, f, c)
+	by := func(kind, id string) string {
+		if n, ok := names[id]; ok && kind == "HUMAN" {
+			return n
 		}
-		if len(c.History) > 0 {
-			fmt.Fprintln(f.Out, "\nhistory:")
-			rows := make([][]string, 0, len(c.History))
-			for _, h := range c.History {
-				from := "-"
-				if h.From != nil {
-					from = string(*h.From)
-				}
-				rows = append(rows, []string{h.ChangedAt.Format("2006-01-02 15:04:05"), from + " → " + string(h.To), h.ActorKind + ":" + h.ActorID, h.Reason})
+		return kind + ":" + id
+	}
+	pairs := []string{"id", c.ID, "number", c.Number, "title", c.Title, "status", string(c.Status),
+		"category", string(c.Category), "priority", string(c.Priority), "property", c.PropertyID,
+		"created", c.CreatedAt.Format(time.RFC3339) + " by " + by("HUMAN", c.CreatedBy)}
+	if c.DueAt != nil {
+		pairs = append(pairs, "due", c.DueAt.Format(time.RFC3339))
+	}
+	if c.ResolutionSummary != "" {
+		pairs = append(pairs, "resolution", c.ResolutionSummary)
+	}
+	if c.CloseReason != "" {
+		pairs = append(pairs, "closed because", c.CloseReason)
+	}
+	if c.CancelReason != "" {
+		pairs = append(pairs, "cancelled because", c.CancelReason)
+	}
+	output.Fields(f.Out, pairs...)
+	if c.Description != "" {
+		fmt.Fprintln(f.Out, "\ndescription:")
+		for _, line := range strings.Split(strings.TrimRight(c.Description, "\n"), "\n") {
+			fmt.Fprintln(f.Out, "  "+output.Escape(line))
+		}
+	}
+	if len(c.History) > 0 {
+		fmt.Fprintln(f.Out, "\nhistory:")
+		rows := make([][]string, 0, len(c.History))
+		for _, h := range c.History {
+			from := "-"
+			if h.From != nil {
+				from = string(*h.From)
 			}
-			output.Table(f.Out, []string{"WHEN", "CHANGE", "BY", "REASON"}, rows)
+			rows = append(rows, []string{h.ChangedAt.Format("2006-01-02 15:04:05"), from + " → " + string(h.To), by(h.ActorKind, h.ActorID), h.Reason})
 		}
-	})
+		return output.Table(f.Out, []string{"WHEN", "CHANGE", "BY", "REASON"}, rows)
+	}
+	return nil
+}
+
+// actorNames names the people who created and changed c. The ids come from a
+// case the caller was just allowed to read, and the names are read on the
+// owner connection the CLI holds anyway (the runtime role cannot read users).
+// A failure leaves the ids shown: the command itself (perhaps a status change
+// that is already committed) has succeeded.
+func actorNames(ctx context.Context, f *factory.Factory, c cases.Case) map[string]string {
+	ids := []string{c.CreatedBy}
+	for _, h := range c.History {
+		if h.ActorKind == "HUMAN" {
+			ids = append(ids, h.ActorID)
+		}
+	}
+	svc, err := f.Identity(ctx)
+	if err != nil {
+		return nil
+	}
+	names, err := svc.DisplayNames(ctx, ids)
+	if err != nil {
+		return nil
+	}
+	return names
 }
 
 func newCreate(f *factory.Factory) *cobra.Command {
@@ -58,7 +110,7 @@ func newCreate(f *factory.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return show(f, c)
+			return show(cmd.Context(), f, c)
 		},
 	}
 	fl := cmd.Flags()
@@ -81,7 +133,7 @@ func newGet(f *factory.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return show(f, c)
+			return show(cmd.Context(), f, c)
 		},
 	}
 }
@@ -115,7 +167,7 @@ func newList(f *factory.Factory) *cobra.Command {
 	cmdutil.EnumSliceVar(cmd, &in.Priority, "priority", cases.Priorities, "only these priorities")
 	fl.StringVar(&in.PropertyID, "property", "", "only cases of this property")
 	fl.StringVar(&in.AssigneeID, "assignee", "", "only cases assigned to this user id")
-	fl.IntVar(&in.Limit, "limit", listing.DefaultLimit, "page size (1-100)")
+	cmdutil.LimitVar(fl, &in.Limit)
 	fl.StringVar(&in.Cursor, "cursor", "", "continue after a previous page")
 	return cmd
 }
@@ -149,7 +201,7 @@ failure or a crash and it is applied once, answering with the original result.`,
 			if err != nil {
 				return err
 			}
-			return show(f, c)
+			return show(cmd.Context(), f, c)
 		},
 	}
 	fl := cmd.Flags()

@@ -31,14 +31,16 @@ func show(f *factory.Factory, p property.Property) error {
 	})
 }
 
-func addressFlags(cmd *cobra.Command, a *property.Address) {
+// addressFlags defines the address flags; country is the default of
+// --country ("" where an unset flag is not sent, so help shows no default).
+func addressFlags(cmd *cobra.Command, a *property.Address, country string) {
 	fl := cmd.Flags()
 	fl.StringVar(&a.Line1, "line1", "", "street address")
 	fl.StringVar(&a.Line2, "line2", "", "apartment, suite, unit")
 	fl.StringVar(&a.City, "city", "", "city")
 	fl.StringVar(&a.Region, "region", "", "state or region")
 	fl.StringVar(&a.PostalCode, "postal-code", "", "postal code")
-	fl.StringVar(&a.Country, "country", "US", "ISO 3166 two-letter country code")
+	fl.StringVar(&a.Country, "country", country, "ISO 3166 two-letter country code")
 }
 
 func newCreate(f *factory.Factory) *cobra.Command {
@@ -60,7 +62,7 @@ func newCreate(f *factory.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&in.Name, "name", "", "name of the property")
 	cmdutil.EnumVar(cmd, &in.Type, "type", "SINGLE_FAMILY", property.Types, "what kind of property")
-	addressFlags(cmd, &in.Address)
+	addressFlags(cmd, &in.Address, "US")
 	return cmd
 }
 
@@ -102,7 +104,7 @@ func newList(f *factory.Factory) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().IntVar(&in.Limit, "limit", listing.DefaultLimit, "page size (1-100)")
+	cmdutil.LimitVar(cmd.Flags(), &in.Limit)
 	cmd.Flags().StringVar(&in.Cursor, "cursor", "", "continue after a previous page")
 	return cmd
 }
@@ -156,8 +158,9 @@ func newUpdate(f *factory.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&name, "name", "", "new name")
+	// No defaults shown: only the flags passed are sent.
 	cmdutil.EnumVar(cmd, &typ, "type", "", property.Types, "new type")
-	cmd.Flags().BoolVar(&active, "active", true, "whether the property is active")
-	addressFlags(cmd, &addr)
+	cmd.Flags().BoolVar(&active, "active", false, "whether the property is active (--active=false deactivates it)")
+	addressFlags(cmd, &addr, "")
 	return cmd
 }

@@ -9,11 +9,12 @@ import (
 
 	"github.com/hestami/concierge/internal/cli/cmdutil"
 	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/cli/output"
 )
 
 // NewCmd returns `hestami token`.
 func NewCmd(f *factory.Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "token", Short: "Issue and revoke API tokens (operator)"}
+	cmd := &cobra.Command{Use: "token", Short: "Issue, list and revoke API tokens (operator)"}
 	var user, name string
 	var ttl time.Duration
 	create := &cobra.Command{Use: "create", Short: "Issue a token; it is printed once on stdout and stored only as a hash", Args: cobra.NoArgs,
@@ -45,6 +46,32 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 			}
 			return cmdutil.Print(f, map[string]any{"revoked": args[0]}, func() { fmt.Fprintln(f.ErrOut, "revoked", args[0]) })
 		}}
-	cmd.AddCommand(create, revoke)
+	var listUser string
+	list := &cobra.Command{Use: "list", Short: "List a user's tokens with the id to revoke (never the token itself)", Args: cobra.NoArgs,
+		Example: "  hestami token list --user ana@example.com",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ids, err := f.Identity(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tokens, err := ids.ListTokens(cmd.Context(), listUser)
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, tokens, func() {
+				now := time.Now()
+				rows := make([][]string, 0, len(tokens))
+				for _, t := range tokens {
+					revoked := "-"
+					if t.RevokedAt != nil {
+						revoked = t.RevokedAt.Format(time.RFC3339)
+					}
+					rows = append(rows, []string{t.ID, t.Name, t.State(now), t.CreatedAt.Format(time.RFC3339), t.ExpiresAt.Format(time.RFC3339), revoked})
+				}
+				output.Table(f.Out, []string{"ID", "NAME", "STATE", "CREATED", "EXPIRES", "REVOKED"}, rows)
+			})
+		}}
+	list.Flags().StringVar(&listUser, "user", "", "user id or e-mail")
+	cmd.AddCommand(create, list, revoke)
 	return cmd
 }

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/hestami/concierge/internal/apperr"
+)
+
+// usageError types a mistake in how a command was called as invalid input,
+// so it exits 2 like every other invalid input (cobra's own errors are
+// untyped and would exit 1 as internal errors).
+func usageError(cmd *cobra.Command, format string, args ...any) error {
+	return &apperr.Error{Code: apperr.Validation,
+		Message: fmt.Sprintf(format, args...) + fmt.Sprintf(" (see '%s --help')", cmd.CommandPath())}
+}
+
+// enforceUsage makes every usage mistake in the tree under cmd a typed
+// VALIDATION error:
+//   - a leaf's argument validator (missing or extra arguments);
+//   - a group called with an unknown subcommand, which cobra would answer
+//     with the group's help and success for a group and an untyped error
+//     for the root.
+//
+// A group called alone prints its help and succeeds, as gh and kubectl do:
+// it is how people explore the tree, not a mistake.
+func enforceUsage(cmd *cobra.Command) {
+	if cmd.HasSubCommands() {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return pflag.ErrHelp // cobra prints the help and returns success
+			}
+			return unknownCommand(c, args[0])
+		}
+		// Only a runnable command reaches its Args; ErrHelp above means this
+		// never runs.
+		cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		if !cmd.HasParent() {
+			// Being runnable would add "hestami case [flags]" to the usage
+			// of every group, as if it did something on its own.
+			cmd.SetUsageTemplate(strings.Replace(cmd.UsageTemplate(), "Usage:{{if .Runnable}}",
+				"Usage:{{if and .Runnable (not .HasAvailableSubCommands)}}", 1))
+		}
+		for _, sub := range cmd.Commands() {
+			enforceUsage(sub)
+		}
+		return
+	}
+	validate := cmd.Args
+	if validate == nil {
+		validate = cobra.NoArgs
+	}
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if err := validate(c, args); err != nil {
+			return usageError(c, "%s", err)
+		}
+		return nil
+	}
+}
+
+func unknownCommand(c *cobra.Command, name string) error {
+	var valid []string
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() {
+			valid = append(valid, sub.Name())
+		}
+	}
+	return usageError(c, "unknown command %q for %q; valid commands: %s", name, c.CommandPath(), strings.Join(valid, ", "))
+}
+
+// helpCommand replaces cobra's `help`, which prints "Unknown help topic" and
+// succeeds.
+func helpCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return usageError(c.Root(), "unknown help topic %q", strings.Join(args, " "))
+			}
+			return target.Help()
+		},
+	}
+}
