@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -354,6 +355,10 @@ func TestInvalidTransitionsAreTypedAndReplayed(t *testing.T) {
 	c := f.open("Leak")
 	_, err := f.move(f.staff, c.ID, "CLOSED", "k")
 	wantCode(t, err, apperr.InvalidTransition)
+	// The refusal names the way forward.
+	if want := "a case in INTAKE cannot move to CLOSED; allowed: ASSESSMENT, CANCELLED"; apperr.From(err).Message != want {
+		t.Fatalf("message %q, want %q", apperr.From(err).Message, want)
+	}
 	_, err = f.move(f.staff, c.ID, "CLOSED", "k")
 	wantCode(t, err, apperr.InvalidTransition)
 	for i, to := range []string{"CANCELLED"} {
@@ -399,6 +404,9 @@ func TestOwnersMayOnlyCancelIntakeCases(t *testing.T) {
 	c := f.open("Leak")
 	_, err := f.move(f.w.RiveraOwner, c.ID, "ASSESSMENT", "o1")
 	wantCode(t, err, apperr.Forbidden)
+	if msg := apperr.From(err).Message; msg != "not allowed to change the status of this case" {
+		t.Fatalf("message %q", msg)
+	}
 	if _, err := f.move(f.w.RiveraOwner, c.ID, "CANCELLED", "o2"); err != nil {
 		t.Fatalf("owner cancel of an INTAKE case: %v", err)
 	}
@@ -411,6 +419,12 @@ func TestOwnersMayOnlyCancelIntakeCases(t *testing.T) {
 	if _, err := f.move(f.staff, d.ID, "ASSESSMENT", "s1"); err != nil {
 		t.Fatal(err)
 	}
+	_, err = f.move(f.w.RiveraOwner, d.ID, "CANCELLED", "o3")
+	wantCode(t, err, apperr.Forbidden)
+	if msg := apperr.From(err).Message; msg != "not allowed to cancel this case while it is in ASSESSMENT" {
+		t.Fatalf("message %q", msg)
+	}
+	// The refusal is the outcome of that key: a retry replays it.
 	_, err = f.move(f.w.RiveraOwner, d.ID, "CANCELLED", "o3")
 	wantCode(t, err, apperr.Forbidden)
 	// Another organization's owner cannot touch it at all.
@@ -483,5 +497,84 @@ func TestCrashBetweenCommitAndAnswerThenRetryHasOneEffect(t *testing.T) {
 	}
 	if assessments != 1 {
 		t.Fatalf("ASSESSMENT applied %d times: %+v", assessments, got.History)
+	}
+}
+
+// waitForRowLockWaiter returns once a transaction of this test's database
+// waits for a case row lock (it holds the tuple lock while it waits).
+func waitForRowLockWaiter(t *testing.T, f *fixture) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := f.DB.Owner.QueryRow(f.Ctx, `SELECT count(*) FROM pg_locks
+			WHERE locktype = 'tuple' AND relation = 'cases'::regclass
+			  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no transaction ever waited for the case row")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Staff moves a case out of INTAKE while the owner's cancel (allowed only in
+// INTAKE) is in flight. The staff transaction holds the row; the owner's
+// request is then made and waits for the row; only then does staff commit.
+// The owner's cancel must be decided on the row as staff left it.
+func TestOwnerCancelRacingStaffIsDecidedOnTheLockedRow(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.open("Leak")
+	locked := make(chan struct{})
+	release := make(chan struct{})
+	var paused atomic.Bool
+	cases.SetAfterLock(f.svc, func(userID string) {
+		if userID == f.w.Staff && paused.CompareAndSwap(false, true) {
+			close(locked)
+			<-release
+		}
+	})
+	type result struct {
+		c   cases.Case
+		err error
+	}
+	staff, owner := make(chan result, 1), make(chan result, 1)
+	go func() {
+		out, err := f.move(f.staff, c.ID, "ASSESSMENT", "staff-key")
+		staff <- result{out, err}
+	}()
+	select {
+	case <-locked:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the staff transaction never locked the case")
+	}
+	go func() {
+		out, err := f.move(f.w.RiveraOwner, c.ID, "CANCELLED", "owner-key")
+		owner <- result{out, err}
+	}()
+	waitForRowLockWaiter(t, f)
+	close(release)
+
+	if r := <-staff; r.err != nil || r.c.Status != cases.Assessment {
+		t.Fatalf("staff: %+v %v", r.c.Status, r.err)
+	}
+	r := <-owner
+	wantCode(t, r.err, apperr.Forbidden)
+	got, err := f.svc.Get(f.Ctx, f.staff, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != cases.Assessment || len(got.History) != 2 {
+		t.Fatalf("status %s, history %+v", got.Status, got.History)
+	}
+	for _, h := range got.History {
+		if h.ActorID == f.w.RiveraOwner.UserID && h.To == cases.Cancelled && h.From != nil && *h.From != cases.Intake {
+			t.Fatalf("the owner cancelled a case in %s: %+v", *h.From, h)
+		}
 	}
 }

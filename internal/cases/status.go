@@ -1,5 +1,7 @@
 package cases
 
+import "strings"
+
 // Status is a case status (domain.md §4).
 type Status string
 
@@ -42,6 +44,19 @@ func CanTransition(from, to Status) bool {
 
 // Terminal reports whether no transition leaves s.
 func Terminal(s Status) bool { return len(Transitions[s]) == 0 }
+
+// transitionRefusal explains a refused from → to and names the way forward.
+func transitionRefusal(from, to Status) string {
+	msg := "a case in " + string(from) + " cannot move to " + string(to)
+	if Terminal(from) {
+		return msg + " (" + string(from) + " is final)"
+	}
+	allowed := make([]string, len(Transitions[from]))
+	for i, s := range Transitions[from] {
+		allowed[i] = string(s)
+	}
+	return msg + "; allowed: " + strings.Join(allowed, ", ")
+}
 
 func validStatus(s string) bool {
 	for _, x := range Statuses {
