@@ -433,8 +433,11 @@ func TestOwnersMayOnlyCancelIntakeCases(t *testing.T) {
 }
 
 // A process that dies after the status transaction committed but before its
-// workflow finished: a new process recovers the workflow without applying
-// the change again, and the client's retry gets the original success.
+// workflow finished — indeed before DBOS checkpointed the step in its system
+// tables, so recovery finds the result only in dbos.transaction_completion,
+// which it reads outside the transaction under row-level security: a new
+// process recovers the workflow without applying the change again, and the
+// client's retry gets the original success.
 func TestCrashBetweenCommitAndAnswerThenRetryHasOneEffect(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
@@ -466,6 +469,21 @@ func TestCrashBetweenCommitAndAnswerThenRetryHasOneEffect(t *testing.T) {
 		t.Fatal("the status transaction never ran")
 	}
 	engineA.Shutdown(200 * time.Millisecond)
+
+	// The crash came before DBOS's checkpoint: only the completion row,
+	// written in the committed transaction, remains.
+	wfID := workflow.IDFor(cases.UpdateStatusProcedure, f.staff.OrgID, f.staff.UserID, "crash-key-A")
+	if _, err := f.DB.Owner.Exec(f.Ctx, `DELETE FROM dbos.operation_outputs WHERE workflow_uuid = $1`, wfID); err != nil {
+		t.Fatal(err)
+	}
+	var completions int
+	if err := f.DB.Owner.QueryRow(f.Ctx, `SELECT count(*) FROM dbos.transaction_completion WHERE workflow_id = $1 AND organization_id = $2`,
+		wfID, f.w.Rivera.ID).Scan(&completions); err != nil {
+		t.Fatal(err)
+	}
+	if completions != 1 {
+		t.Fatalf("%d completion rows for the crashed workflow", completions)
+	}
 
 	engineB, err := workflow.New(f.Ctx, f.DB, executor, nil)
 	if err != nil {
