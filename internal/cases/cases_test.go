@@ -10,12 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbos-inc/dbos-transact-golang/dbos"
 	"go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/hestami/concierge/internal/activity"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
+	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/testkit"
 	"github.com/hestami/concierge/internal/workflow"
@@ -594,5 +596,121 @@ func TestOwnerCancelRacingStaffIsDecidedOnTheLockedRow(t *testing.T) {
 		if h.ActorID == f.w.RiveraOwner.UserID && h.To == cases.Cancelled && h.From != nil && *h.From != cases.Intake {
 			t.Fatalf("the owner cancelled a case in %s: %+v", *h.From, h)
 		}
+	}
+}
+
+// crashAfterApply runs staff's move of c to ASSESSMENT with key on an engine
+// of executorID that "dies" once the status transaction has committed: the
+// workflow stays PENDING under executorID. It returns the workflow id.
+func crashAfterApply(t *testing.T, f *fixture, executorID, caseID, key string) string {
+	t.Helper()
+	e, err := workflow.New(f.Ctx, f.DB, executorID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := cases.New(f.DB, f.PDP, e)
+	applied, release := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	cases.SetAfterApply(svc, func() {
+		close(applied)
+		<-release
+	})
+	svc.RegisterWorkflows(e)
+	if err := e.Launch(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_, _ = svc.UpdateStatus(context.Background(), f.staff, cases.UpdateStatusInput{ID: caseID, Status: "ASSESSMENT", Reason: "because ASSESSMENT"}, key)
+	}()
+	select {
+	case <-applied:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the status transaction never ran")
+	}
+	e.Shutdown(200 * time.Millisecond)
+	return workflow.IDFor(cases.UpdateStatusProcedure, f.staff.OrgID, f.staff.UserID, key)
+}
+
+func launched(t *testing.T, f *fixture, executorID string) (*workflow.Engine, *cases.Service) {
+	t.Helper()
+	e, err := workflow.New(f.Ctx, f.DB, executorID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := cases.New(f.DB, f.PDP, e)
+	svc.RegisterWorkflows(e)
+	if err := e.Launch(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Shutdown(5 * time.Second) })
+	return e, svc
+}
+
+// A CLI command launches DBOS to run its own workflow; it must not adopt the
+// server's pending work (DBOS recovers the launching executor id's pending
+// workflows), so the server, when it restarts, still finds it.
+func TestCLIEngineDoesNotRecoverTheServersPendingWorkflow(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.open("Leak")
+	cfg, err := config.Load(config.NewViper())
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverID := cfg.Workflow.ExecutorID
+	wfID := crashAfterApply(t, f, serverID, c.ID, "server-key")
+
+	cli, _ := launched(t, f, workflow.CLIExecutorID())
+	if cli.ExecutorID == serverID || !strings.HasPrefix(cli.ExecutorID, workflow.CLIExecutorPrefix) {
+		t.Fatalf("CLI executor %q, server executor %q", cli.ExecutorID, serverID)
+	}
+	h, err := dbos.RetrieveWorkflow[any](cli.Ctx, wfID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := h.GetStatus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Status != dbos.WorkflowStatusPending || st.ExecutorID != serverID {
+		t.Fatalf("after a CLI launch the server's workflow is %s on %q", st.Status, st.ExecutorID)
+	}
+}
+
+// A CLI process killed mid-change leaves its workflow PENDING under an
+// executor id nobody will launch again. Retrying with the same key (from
+// another CLI run) finishes it, with the original effect only.
+func TestRetryAfterACLIProcessDiedFinishesItsWorkflow(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.open("Leak")
+	crashAfterApply(t, f, workflow.CLIExecutorID(), c.ID, "cli-key")
+
+	_, svc := launched(t, f, workflow.CLIExecutorID())
+	type result struct {
+		c        cases.Case
+		replayed bool
+		err      error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, replayed, err := svc.UpdateStatusReplayed(f.Ctx, f.staff, cases.UpdateStatusInput{ID: c.ID, Status: "ASSESSMENT", Reason: "because ASSESSMENT"}, "cli-key")
+		done <- result{out, replayed, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the retry still waits for the dead CLI process's workflow")
+	}
+	if r.err != nil || r.c.Status != cases.Assessment || !r.replayed {
+		t.Fatalf("retry: %s replayed=%v %v", r.c.Status, r.replayed, r.err)
+	}
+	got, err := svc.Get(f.Ctx, f.staff, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.History) != 2 {
+		t.Fatalf("history %+v", got.History)
 	}
 }

@@ -43,17 +43,6 @@ type Engine struct {
 // CLIExecutorPrefix starts the executor id of every short-lived CLI process.
 const CLIExecutorPrefix = "hestami-cli-"
 
-// ServeExecutorID is the executor id of `hestami serve`: the configured one,
-// else one per host. It is stable across restarts so that a restarted server
-// recovers the workflows it left pending.
-func ServeExecutorID(configured string) string {
-	if configured != "" {
-		return configured
-	}
-	host, _ := os.Hostname()
-	return "hestami-serve-" + host
-}
-
 // CLIExecutorID is a fresh executor id for one CLI process. DBOS recovers, at
 // launch, the pending workflows of the launching executor id; a per-process
 // id means a CLI run never adopts the server's (or another CLI's) in-flight

@@ -36,6 +36,11 @@ type Factory struct {
 	Out    io.Writer
 	ErrOut io.Writer
 	JSON   bool
+	// Serve marks the long-running server: its workflow engine runs as the
+	// configured, stable executor id and recovers that id's pending
+	// workflows at launch. Every other process is a short-lived CLI run
+	// with an executor id of its own, which recovers nothing.
+	Serve bool
 
 	cfgOnce sync.Once
 	cfg     *config.Config
@@ -207,7 +212,11 @@ func (f *Factory) Services(ctx context.Context, withWorkflows bool) (*Services, 
 		return f.durable, nil // one DBOS engine per process
 	}
 	cfg, _ := f.Config()
-	e, err := workflow.New(ctx, d, cfg.Workflow.ExecutorID, nil)
+	executorID := workflow.CLIExecutorID()
+	if f.Serve {
+		executorID = cfg.Workflow.ExecutorID
+	}
+	e, err := workflow.New(ctx, d, executorID, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,7 @@ server stops accepting connections and drains in-flight requests.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			f.Serve = true
 			iv, err := f.Invoker(ctx, true)
 			if err != nil {
 				return err
