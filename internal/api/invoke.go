@@ -133,10 +133,11 @@ func (iv *Invoker) run(ctx context.Context, span trace.Span, principal authz.Pri
 	if id := caseID(p, in); id != "" {
 		span.SetAttributes(attribute.String("hestami.case_id", id))
 	}
-	call := Call{Principal: principal, IdempotencyKey: key}
+	var replayed bool
+	call := Call{Principal: principal, IdempotencyKey: key, replayed: &replayed}
 	if p.Kind == Query || p.Durable {
 		out, err := p.call(ctx, call, in)
-		return boxed(out), false, err
+		return boxed(out), replayed, err
 	}
 	fp, err := idempotency.Fingerprint(in)
 	if err != nil {

@@ -70,7 +70,11 @@ func NewRegistry(s *Services) *Registry {
 		Summary: "Move a case through its lifecycle (a durable workflow, exactly once per idempotency key)",
 		Errors:  []apperr.Code{apperr.InvalidTransition}, Durable: true},
 		func(ctx context.Context, c Call, in cases.UpdateStatusInput) (cases.Case, error) {
-			return s.Cases.UpdateStatus(ctx, c.Principal, in, c.IdempotencyKey)
+			out, replayed, err := s.Cases.UpdateStatusReplayed(ctx, c.Principal, in, c.IdempotencyKey)
+			if replayed {
+				c.MarkReplayed()
+			}
+			return out, err
 		})
 	return r
 }
