@@ -714,3 +714,34 @@ func TestRetryAfterACLIProcessDiedFinishesItsWorkflow(t *testing.T) {
 		t.Fatalf("history %+v", got.History)
 	}
 }
+
+// While the PDP cannot answer, nothing is decided and nothing applied: the
+// durable transaction is retried, then the request fails as unavailable.
+func TestStatusChangeWhileThePDPIsDownChangesNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.open("Leak")
+	down, err := authz.Dial("unix:"+t.TempDir()+"/no-pdp.sock", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := workflow.New(f.Ctx, f.DB, "pdp-down-"+c.ID[:8], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := cases.New(f.DB, down, e)
+	svc.RegisterWorkflows(e)
+	if err := e.Launch(); err != nil {
+		t.Fatal(err)
+	}
+	defer e.Shutdown(5 * time.Second)
+	_, err = svc.UpdateStatus(f.Ctx, f.staff, cases.UpdateStatusInput{ID: c.ID, Status: "ASSESSMENT", Reason: "r"}, "down-key")
+	wantCode(t, err, apperr.DependencyUnavailable)
+	got, err := f.svc.Get(f.Ctx, f.staff, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != cases.Intake || len(got.History) != 1 {
+		t.Fatalf("status %s, history %+v", got.Status, got.History)
+	}
+}

@@ -162,6 +162,10 @@ func (s *Service) adoptOrphan(h dbos.WorkflowHandle[statusOutcome], st dbos.Work
 func (s *Service) await(h dbos.WorkflowHandle[statusOutcome], fp string) (Case, error) {
 	out, err := h.GetResult()
 	if err != nil {
+		if apperr.CodeOf(err) == apperr.DependencyUnavailable {
+			// The PDP stayed unreachable through every retry; nothing was applied.
+			return Case{}, apperr.Wrap(apperr.DependencyUnavailable, err, "the authorization service is unavailable")
+		}
 		return Case{}, apperr.Wrap(apperr.Internal, err, "the status change failed")
 	}
 	if out.Fingerprint != fp {
