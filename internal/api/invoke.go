@@ -133,10 +133,11 @@ func (iv *Invoker) run(ctx context.Context, span trace.Span, principal authz.Pri
 	if id := resourceID(in, p.inputID); id != "" {
 		span.SetAttributes(attribute.String(p.idAttribute, id))
 	}
-	call := Call{Principal: principal, IdempotencyKey: key}
+	var replayed bool
+	call := Call{Principal: principal, IdempotencyKey: key, replayed: &replayed}
 	if p.Kind == Query || p.Durable {
 		out, err := p.call(ctx, call, in)
-		return boxed(out), false, err
+		return boxed(out), replayed, err
 	}
 	fp, err := idempotency.Fingerprint(in)
 	if err != nil {

@@ -33,6 +33,16 @@ type Call struct {
 	Principal      authz.Principal
 	Tx             db.Querier // the idempotency-guarded transaction of a mutation
 	IdempotencyKey string
+	replayed       *bool
+}
+
+// MarkReplayed tells the pipeline that a durable procedure answered from an
+// earlier call with the same idempotency key, so the transports say so
+// (Idempotent-Replayed: true) as they do for the idempotency table's replays.
+func (c Call) MarkReplayed() {
+	if c.replayed != nil {
+		*c.replayed = true
+	}
 }
 
 // Spec declares a procedure.

@@ -105,8 +105,8 @@ func Migrate(ctx context.Context, d *db.DB, ownerURL string) ([]string, error) {
 	if err != nil {
 		return applied, err
 	}
-	var missing bool
-	if err := d.Owner.QueryRow(ctx, `SELECT to_regclass('dbos.transaction_completion') IS NULL OR to_regclass('dbos.workflow_status') IS NULL`).Scan(&missing); err != nil {
+	missing, err := workflow.NeedsMigrate(ctx, d.Owner)
+	if err != nil {
 		return applied, err
 	}
 	if len(applied) > 0 || missing {

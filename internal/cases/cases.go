@@ -91,6 +91,9 @@ type Service struct {
 	// afterApply runs between the committed status transaction and the end
 	// of its workflow; tests use it to simulate a crash in that window.
 	afterApply func()
+	// afterLock runs inside the status transaction once the case row is
+	// locked; tests use it to interleave two requests deterministically.
+	afterLock func(userID string)
 }
 
 const kind = "case"

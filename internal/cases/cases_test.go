@@ -6,15 +6,18 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/dbos-inc/dbos-transact-golang/dbos"
 	"go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/hestami/concierge/internal/activity"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
+	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/listing"
 	"github.com/hestami/concierge/internal/testkit"
@@ -366,6 +369,10 @@ func TestInvalidTransitionsAreTypedAndReplayed(t *testing.T) {
 	c := f.open("Leak")
 	_, err := f.move(f.staff, c.ID, "CLOSED", "k")
 	wantCode(t, err, apperr.InvalidTransition)
+	// The refusal names the way forward.
+	if want := "a case in INTAKE cannot move to CLOSED; allowed: ASSESSMENT, CANCELLED"; apperr.From(err).Message != want {
+		t.Fatalf("message %q, want %q", apperr.From(err).Message, want)
+	}
 	_, err = f.move(f.staff, c.ID, "CLOSED", "k")
 	wantCode(t, err, apperr.InvalidTransition)
 	for i, to := range []string{"CANCELLED"} {
@@ -411,6 +418,9 @@ func TestOwnersMayOnlyCancelIntakeCases(t *testing.T) {
 	c := f.open("Leak")
 	_, err := f.move(f.w.RiveraOwner, c.ID, "ASSESSMENT", "o1")
 	wantCode(t, err, apperr.Forbidden)
+	if msg := apperr.From(err).Message; msg != "not allowed to change the status of this case" {
+		t.Fatalf("message %q", msg)
+	}
 	if _, err := f.move(f.w.RiveraOwner, c.ID, "CANCELLED", "o2"); err != nil {
 		t.Fatalf("owner cancel of an INTAKE case: %v", err)
 	}
@@ -425,14 +435,23 @@ func TestOwnersMayOnlyCancelIntakeCases(t *testing.T) {
 	}
 	_, err = f.move(f.w.RiveraOwner, d.ID, "CANCELLED", "o3")
 	wantCode(t, err, apperr.Forbidden)
+	if msg := apperr.From(err).Message; msg != "not allowed to cancel this case while it is in ASSESSMENT" {
+		t.Fatalf("message %q", msg)
+	}
+	// The refusal is the outcome of that key: a retry replays it.
+	_, err = f.move(f.w.RiveraOwner, d.ID, "CANCELLED", "o3")
+	wantCode(t, err, apperr.Forbidden)
 	// Another organization's owner cannot touch it at all.
 	_, err = f.move(f.w.OakTrustee, d.ID, "CANCELLED", "o4")
 	wantCode(t, err, apperr.NotFound)
 }
 
 // A process that dies after the status transaction committed but before its
-// workflow finished: a new process recovers the workflow without applying
-// the change again, and the client's retry gets the original success.
+// workflow finished — indeed before DBOS checkpointed the step in its system
+// tables, so recovery finds the result only in dbos.transaction_completion,
+// which it reads outside the transaction under row-level security: a new
+// process recovers the workflow without applying the change again, and the
+// client's retry gets the original success.
 func TestCrashBetweenCommitAndAnswerThenRetryHasOneEffect(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
@@ -465,6 +484,21 @@ func TestCrashBetweenCommitAndAnswerThenRetryHasOneEffect(t *testing.T) {
 	}
 	engineA.Shutdown(200 * time.Millisecond)
 
+	// The crash came before DBOS's checkpoint: only the completion row,
+	// written in the committed transaction, remains.
+	wfID := workflow.IDFor(cases.UpdateStatusProcedure, f.staff.OrgID, f.staff.UserID, "crash-key-A")
+	if _, err := f.DB.Owner.Exec(f.Ctx, `DELETE FROM dbos.operation_outputs WHERE workflow_uuid = $1`, wfID); err != nil {
+		t.Fatal(err)
+	}
+	var completions int
+	if err := f.DB.Owner.QueryRow(f.Ctx, `SELECT count(*) FROM dbos.transaction_completion WHERE workflow_id = $1 AND organization_id = $2`,
+		wfID, f.w.Rivera.ID).Scan(&completions); err != nil {
+		t.Fatal(err)
+	}
+	if completions != 1 {
+		t.Fatalf("%d completion rows for the crashed workflow", completions)
+	}
+
 	engineB, err := workflow.New(f.Ctx, f.DB, executor, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -495,5 +529,231 @@ func TestCrashBetweenCommitAndAnswerThenRetryHasOneEffect(t *testing.T) {
 	}
 	if assessments != 1 {
 		t.Fatalf("ASSESSMENT applied %d times: %+v", assessments, got.History)
+	}
+}
+
+// waitForRowLockWaiter returns once a transaction of this test's database
+// waits for a case row lock (it holds the tuple lock while it waits).
+func waitForRowLockWaiter(t *testing.T, f *fixture) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := f.DB.Owner.QueryRow(f.Ctx, `SELECT count(*) FROM pg_locks
+			WHERE locktype = 'tuple' AND relation = 'cases'::regclass
+			  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no transaction ever waited for the case row")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Staff moves a case out of INTAKE while the owner's cancel (allowed only in
+// INTAKE) is in flight. The staff transaction holds the row; the owner's
+// request is then made and waits for the row; only then does staff commit.
+// The owner's cancel must be decided on the row as staff left it.
+func TestOwnerCancelRacingStaffIsDecidedOnTheLockedRow(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.open("Leak")
+	locked := make(chan struct{})
+	release := make(chan struct{})
+	var paused atomic.Bool
+	cases.SetAfterLock(f.svc, func(userID string) {
+		if userID == f.w.Staff && paused.CompareAndSwap(false, true) {
+			close(locked)
+			<-release
+		}
+	})
+	type result struct {
+		c   cases.Case
+		err error
+	}
+	staff, owner := make(chan result, 1), make(chan result, 1)
+	go func() {
+		out, err := f.move(f.staff, c.ID, "ASSESSMENT", "staff-key")
+		staff <- result{out, err}
+	}()
+	select {
+	case <-locked:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the staff transaction never locked the case")
+	}
+	go func() {
+		out, err := f.move(f.w.RiveraOwner, c.ID, "CANCELLED", "owner-key")
+		owner <- result{out, err}
+	}()
+	waitForRowLockWaiter(t, f)
+	close(release)
+
+	if r := <-staff; r.err != nil || r.c.Status != cases.Assessment {
+		t.Fatalf("staff: %+v %v", r.c.Status, r.err)
+	}
+	r := <-owner
+	wantCode(t, r.err, apperr.Forbidden)
+	got, err := f.svc.Get(f.Ctx, f.staff, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != cases.Assessment || len(got.History) != 2 {
+		t.Fatalf("status %s, history %+v", got.Status, got.History)
+	}
+	for _, h := range got.History {
+		if h.ActorID == f.w.RiveraOwner.UserID && h.To == cases.Cancelled && h.From != nil && *h.From != cases.Intake {
+			t.Fatalf("the owner cancelled a case in %s: %+v", *h.From, h)
+		}
+	}
+}
+
+// crashAfterApply runs staff's move of c to ASSESSMENT with key on an engine
+// of executorID that "dies" once the status transaction has committed: the
+// workflow stays PENDING under executorID. It returns the workflow id.
+func crashAfterApply(t *testing.T, f *fixture, executorID, caseID, key string) string {
+	t.Helper()
+	e, err := workflow.New(f.Ctx, f.DB, executorID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := cases.New(f.DB, f.PDP, e)
+	applied, release := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	cases.SetAfterApply(svc, func() {
+		close(applied)
+		<-release
+	})
+	svc.RegisterWorkflows(e)
+	if err := e.Launch(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_, _ = svc.UpdateStatus(context.Background(), f.staff, cases.UpdateStatusInput{ID: caseID, Status: "ASSESSMENT", Reason: "because ASSESSMENT"}, key)
+	}()
+	select {
+	case <-applied:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the status transaction never ran")
+	}
+	e.Shutdown(200 * time.Millisecond)
+	return workflow.IDFor(cases.UpdateStatusProcedure, f.staff.OrgID, f.staff.UserID, key)
+}
+
+func launched(t *testing.T, f *fixture, executorID string) (*workflow.Engine, *cases.Service) {
+	t.Helper()
+	e, err := workflow.New(f.Ctx, f.DB, executorID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := cases.New(f.DB, f.PDP, e)
+	svc.RegisterWorkflows(e)
+	if err := e.Launch(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Shutdown(5 * time.Second) })
+	return e, svc
+}
+
+// A CLI command launches DBOS to run its own workflow; it must not adopt the
+// server's pending work (DBOS recovers the launching executor id's pending
+// workflows), so the server, when it restarts, still finds it.
+func TestCLIEngineDoesNotRecoverTheServersPendingWorkflow(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.open("Leak")
+	cfg, err := config.Load(config.NewViper())
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverID := cfg.Workflow.ExecutorID
+	wfID := crashAfterApply(t, f, serverID, c.ID, "server-key")
+
+	cli, _ := launched(t, f, workflow.CLIExecutorID())
+	if cli.ExecutorID == serverID || !strings.HasPrefix(cli.ExecutorID, workflow.CLIExecutorPrefix) {
+		t.Fatalf("CLI executor %q, server executor %q", cli.ExecutorID, serverID)
+	}
+	h, err := dbos.RetrieveWorkflow[any](cli.Ctx, wfID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := h.GetStatus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Status != dbos.WorkflowStatusPending || st.ExecutorID != serverID {
+		t.Fatalf("after a CLI launch the server's workflow is %s on %q", st.Status, st.ExecutorID)
+	}
+}
+
+// A CLI process killed mid-change leaves its workflow PENDING under an
+// executor id nobody will launch again. Retrying with the same key (from
+// another CLI run) finishes it, with the original effect only.
+func TestRetryAfterACLIProcessDiedFinishesItsWorkflow(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.open("Leak")
+	crashAfterApply(t, f, workflow.CLIExecutorID(), c.ID, "cli-key")
+
+	_, svc := launched(t, f, workflow.CLIExecutorID())
+	type result struct {
+		c        cases.Case
+		replayed bool
+		err      error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, replayed, err := svc.UpdateStatusReplayed(f.Ctx, f.staff, cases.UpdateStatusInput{ID: c.ID, Status: "ASSESSMENT", Reason: "because ASSESSMENT"}, "cli-key")
+		done <- result{out, replayed, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the retry still waits for the dead CLI process's workflow")
+	}
+	if r.err != nil || r.c.Status != cases.Assessment || !r.replayed {
+		t.Fatalf("retry: %s replayed=%v %v", r.c.Status, r.replayed, r.err)
+	}
+	got, err := svc.Get(f.Ctx, f.staff, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.History) != 2 {
+		t.Fatalf("history %+v", got.History)
+	}
+}
+
+// While the PDP cannot answer, nothing is decided and nothing applied: the
+// durable transaction is retried, then the request fails as unavailable.
+func TestStatusChangeWhileThePDPIsDownChangesNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.open("Leak")
+	down, err := authz.Dial("unix:"+t.TempDir()+"/no-pdp.sock", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := workflow.New(f.Ctx, f.DB, "pdp-down-"+c.ID[:8], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := cases.New(f.DB, down, e)
+	svc.RegisterWorkflows(e)
+	if err := e.Launch(); err != nil {
+		t.Fatal(err)
+	}
+	defer e.Shutdown(5 * time.Second)
+	_, err = svc.UpdateStatus(f.Ctx, f.staff, cases.UpdateStatusInput{ID: c.ID, Status: "ASSESSMENT", Reason: "r"}, "down-key")
+	wantCode(t, err, apperr.DependencyUnavailable)
+	got, err := f.svc.Get(f.Ctx, f.staff, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != cases.Intake || len(got.History) != 1 {
+		t.Fatalf("status %s, history %+v", got.Status, got.History)
 	}
 }

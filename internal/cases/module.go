@@ -31,6 +31,10 @@ func (s *Service) Register(r *api.Registry) {
 	status.Errors, status.Durable = []apperr.Code{apperr.InvalidTransition}, true
 	api.Register(r, status,
 		func(ctx context.Context, c api.Call, in UpdateStatusInput) (Case, error) {
-			return s.UpdateStatus(ctx, c.Principal, in, c.IdempotencyKey)
+			out, replayed, err := s.UpdateStatusReplayed(ctx, c.Principal, in, c.IdempotencyKey)
+			if replayed {
+				c.MarkReplayed()
+			}
+			return out, err
 		})
 }

@@ -1,6 +1,8 @@
 package cases
 
 import (
+	"strings"
+
 	"github.com/invopop/jsonschema"
 
 	"github.com/hestami/concierge/internal/enum"
@@ -52,6 +54,19 @@ func CanTransition(from, to Status) bool {
 
 // Terminal reports whether no transition leaves s.
 func Terminal(s Status) bool { return len(Transitions[s]) == 0 }
+
+// transitionRefusal explains a refused from → to and names the way forward.
+func transitionRefusal(from, to Status) string {
+	msg := "a case in " + string(from) + " cannot move to " + string(to)
+	if Terminal(from) {
+		return msg + " (" + string(from) + " is final)"
+	}
+	allowed := make([]string, len(Transitions[from]))
+	for i, s := range Transitions[from] {
+		allowed[i] = string(s)
+	}
+	return msg + "; allowed: " + strings.Join(allowed, ", ")
+}
 
 // Category is what a case is about (domain.md §3).
 type Category string

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
+	"time"
 
 	"github.com/dbos-inc/dbos-transact-golang/dbos"
 	"go.opentelemetry.io/otel/trace"
@@ -21,26 +23,42 @@ import (
 // workflow ids.
 const UpdateStatusProcedure = "case/v1/updateStatus"
 
-// statusChange is the durable input of one status change.
+// statusChange is the durable input of one status change. It carries the
+// principal as resolved when the request arrived, because the PDP decides
+// inside the durable transaction, on the locked row — also when a recovered
+// workflow runs it in another process.
 type statusChange struct {
 	Input       UpdateStatusInput
 	OrgID       string
 	UserID      string
 	ActorKind   string
+	OrgType     string
+	Roles       []string
+	Engaged     bool
 	Fingerprint string
 	TraceID     string
 	SpanID      string
 }
 
-// statusOutcome is the durable result. Business refusals (an invalid
-// transition) are outcomes, not workflow errors, so a retry replays them
-// exactly instead of re-deciding.
+func (c statusChange) principal() authz.Principal {
+	return authz.Principal{UserID: c.UserID, OrgID: c.OrgID, OrgType: c.OrgType, Roles: c.Roles, Engaged: c.Engaged, ActorKind: authz.ActorKind(c.ActorKind)}
+}
+
+// statusOutcome is the durable result. Business refusals (not found,
+// forbidden, an invalid transition) are outcomes, not workflow errors, so a
+// retry replays them exactly instead of re-deciding.
 type statusOutcome struct {
 	Fingerprint string
 	Case        *Case
 	Code        apperr.Code
 	Message     string
 	Fields      []apperr.FieldError
+}
+
+func (o statusOutcome) refused(err error) statusOutcome {
+	ae := apperr.From(err)
+	o.Code, o.Message, o.Fields = ae.Code, ae.Message, ae.Fields
+	return o
 }
 
 const statusWorkflowName = "case.updateStatus." + workflow.APIVersion
@@ -63,6 +81,14 @@ func fingerprint(in UpdateStatusInput) string {
 // from (organization, principal, procedure, key), so a retry — even after a
 // crash between the write and the answer — returns the original outcome.
 func (s *Service) UpdateStatus(ctx context.Context, p authz.Principal, in UpdateStatusInput, idempotencyKey string) (Case, error) {
+	c, _, err := s.UpdateStatusReplayed(ctx, p, in, idempotencyKey)
+	return c, err
+}
+
+// UpdateStatusReplayed is UpdateStatus that also reports whether the answer
+// came from an earlier request with the same key (its workflow already ran,
+// or was running).
+func (s *Service) UpdateStatusReplayed(ctx context.Context, p authz.Principal, in UpdateStatusInput, idempotencyKey string) (Case, bool, error) {
 	// The schema checked the input's shape in the pipeline; these are the
 	// rules across fields.
 	var f apperr.Fields
@@ -73,55 +99,69 @@ func (s *Service) UpdateStatus(ctx context.Context, p authz.Principal, in Update
 		f.Required("resolutionSummary", in.ResolutionSummary)
 	}
 	if idempotencyKey == "" {
-		return Case{}, apperr.New(apperr.IdempotencyKeyRequired, "an idempotency key is required")
+		return Case{}, false, apperr.New(apperr.IdempotencyKeyRequired, "an idempotency key is required")
 	}
 	if err := f.Err(); err != nil {
-		return Case{}, err
+		return Case{}, false, err
 	}
 	if s.wf == nil {
-		return Case{}, errors.New("case service: status changes need the workflow engine")
+		return Case{}, false, errors.New("case service: status changes need the workflow engine")
 	}
 	wfID := workflow.IDFor(UpdateStatusProcedure, p.OrgID, p.UserID, idempotencyKey)
 	fp := fingerprint(in)
 
 	// A workflow with this id already ran (or runs): its outcome is the answer.
 	if h, err := dbos.RetrieveWorkflow[statusOutcome](s.wf.Ctx, wfID); err == nil {
-		if _, serr := h.GetStatus(); serr == nil {
-			return s.await(h, fp)
+		if st, serr := h.GetStatus(); serr == nil {
+			if h, err = s.adoptOrphan(h, st); err != nil {
+				return Case{}, true, err
+			}
+			c, err := s.await(h, fp)
+			return c, true, err
 		}
 	}
 
-	// First attempt: authorize against the case as it is now, then run.
-	c, err := db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Case, error) { return load(ctx, q, in.ID, false) })
-	if err != nil {
-		return Case{}, err
-	}
-	if err := s.pdp.Authorize(ctx, p, resourceOf(c), "view"); err != nil {
-		return Case{}, hideForbidden(err, in.ID)
-	}
-	action := "update_status"
-	if in.Status == Cancelled {
-		action = "cancel"
-	}
-	if err := s.pdp.Authorize(ctx, p, resourceOf(c), action); err != nil {
-		return Case{}, err
-	}
-	in.ID = c.ID
+	// Authorization happens inside the workflow's transaction, on the locked
+	// row: deciding here, on a row another request may be changing, let an
+	// owner cancel a case that staff had just moved out of INTAKE.
 	sc := trace.SpanContextFromContext(ctx)
-	change := statusChange{Input: in, OrgID: p.OrgID, UserID: p.UserID, ActorKind: string(p.ActorKind), Fingerprint: fp}
+	change := statusChange{Input: in, OrgID: p.OrgID, UserID: p.UserID, ActorKind: string(p.ActorKind),
+		OrgType: p.OrgType, Roles: p.Roles, Engaged: p.Engaged, Fingerprint: fp}
 	if sc.IsValid() {
 		change.TraceID, change.SpanID = sc.TraceID().String(), sc.SpanID().String()
 	}
 	h, err := dbos.RunWorkflow(s.wf.Ctx, s.updateStatusWorkflow, change, dbos.WithWorkflowID(wfID))
 	if err != nil {
-		return Case{}, apperr.Wrap(apperr.DependencyUnavailable, err, "the workflow engine is unavailable")
+		return Case{}, false, apperr.Wrap(apperr.DependencyUnavailable, err, "the workflow engine is unavailable")
 	}
-	return s.await(h, fp)
+	c, err := s.await(h, fp)
+	return c, false, err
+}
+
+// adoptOrphan resumes a workflow left pending by another CLI process. CLI
+// processes have their own executor ids, so no launch ever recovers a CLI's
+// workflow; a CLI killed mid-change would otherwise leave its key waiting
+// forever. Resuming one that is in fact still running is safe: DBOS hands
+// the workflow to one owner, and its transaction commits at most once.
+// Workflows of a server executor are left to that server's recovery.
+func (s *Service) adoptOrphan(h dbos.WorkflowHandle[statusOutcome], st dbos.WorkflowStatus) (dbos.WorkflowHandle[statusOutcome], error) {
+	if st.Status != dbos.WorkflowStatusPending || !strings.HasPrefix(st.ExecutorID, workflow.CLIExecutorPrefix) || st.ExecutorID == s.wf.ExecutorID {
+		return h, nil
+	}
+	rh, err := dbos.ResumeWorkflow[statusOutcome](s.wf.Ctx, st.ID)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "the workflow engine is unavailable")
+	}
+	return rh, nil
 }
 
 func (s *Service) await(h dbos.WorkflowHandle[statusOutcome], fp string) (Case, error) {
 	out, err := h.GetResult()
 	if err != nil {
+		if apperr.CodeOf(err) == apperr.DependencyUnavailable {
+			// The PDP stayed unreachable through every retry; nothing was applied.
+			return Case{}, apperr.Wrap(apperr.DependencyUnavailable, err, "the authorization service is unavailable")
+		}
 		return Case{}, apperr.Wrap(apperr.Internal, err, "the status change failed")
 	}
 	if out.Fingerprint != fp {
@@ -133,18 +173,24 @@ func (s *Service) await(h dbos.WorkflowHandle[statusOutcome], fp string) (Case, 
 	return *out.Case, nil
 }
 
+// pdpRetries bounds how often the durable transaction is retried while the
+// PDP cannot answer; each attempt is a fresh transaction.
+const pdpRetries = 3
+
 func (s *Service) updateStatusWorkflow(ctx dbos.Context, in statusChange) (statusOutcome, error) {
-	out, err := dbos.RunAsTransaction(ctx, s.wf.DS, func(tctx context.Context, tx dbos.Tx) (statusOutcome, error) {
-		return applyStatusChange(tctx, workflow.Querier(tx), in)
-	})
+	out, err := dbos.RunAsTransaction(workflow.WithTenant(ctx, in.OrgID), s.wf.DS, func(tctx context.Context, tx dbos.Tx) (statusOutcome, error) {
+		return s.applyStatusChange(tctx, workflow.Querier(tx), in)
+	}, dbos.WithStepMaxRetries(pdpRetries), dbos.WithStepBaseInterval(200*time.Millisecond),
+		dbos.WithStepRetryPredicate(func(err error) bool { return apperr.CodeOf(err) == apperr.DependencyUnavailable }))
 	if err == nil && s.afterApply != nil {
 		s.afterApply()
 	}
 	return out, err
 }
 
-// applyStatusChange is the body of the durable transaction.
-func applyStatusChange(ctx context.Context, q db.Querier, in statusChange) (statusOutcome, error) {
+// applyStatusChange is the body of the durable transaction: lock the case,
+// let the PDP decide on the locked row, check the state machine, apply.
+func (s *Service) applyStatusChange(ctx context.Context, q db.Querier, in statusChange) (statusOutcome, error) {
 	out := statusOutcome{Fingerprint: in.Fingerprint}
 	if err := db.SetTenant(ctx, q, in.OrgID); err != nil {
 		return out, err
@@ -155,20 +201,36 @@ func applyStatusChange(ctx context.Context, q db.Querier, in statusChange) (stat
 	}
 	before, err := load(ctx, q, in.Input.ID, true)
 	if err != nil {
-		if ae := apperr.From(err); ae.Code == apperr.NotFound {
-			out.Code, out.Message = ae.Code, ae.Message
-			return out, nil
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return out.refused(err), nil
 		}
 		return out, err
 	}
-	to := Status(in.Input.Status)
-	if !CanTransition(before.Status, to) {
-		out.Code = apperr.InvalidTransition
-		out.Message = "a case in " + string(before.Status) + " cannot move to " + string(to)
-		if Terminal(before.Status) {
-			out.Message += " (" + string(before.Status) + " is final)"
+	if s.afterLock != nil {
+		s.afterLock(in.UserID)
+	}
+	p := in.principal()
+	if err := s.pdp.Authorize(ctx, p, resourceOf(before), "view"); err != nil {
+		if apperr.CodeOf(err) == apperr.Forbidden {
+			return out.refused(notFound(in.Input.ID)), nil
 		}
-		return out, nil
+		return out, err // the PDP could not answer: retried, never stored as a decision
+	}
+	to := Status(in.Input.Status)
+	action, refusal := "update_status", "not allowed to change the status of this case"
+	if to == Cancelled {
+		// Owners may cancel only in some states; saying which one it is in
+		// explains a refusal that a moment earlier would have been allowed.
+		action, refusal = "cancel", "not allowed to cancel this case while it is in "+string(before.Status)
+	}
+	if err := s.pdp.Authorize(ctx, p, resourceOf(before), action); err != nil {
+		if apperr.CodeOf(err) == apperr.Forbidden {
+			return out.refused(apperr.New(apperr.Forbidden, "%s", refusal)), nil
+		}
+		return out, err
+	}
+	if !CanTransition(before.Status, to) {
+		return out.refused(apperr.New(apperr.InvalidTransition, "%s", transitionRefusal(before.Status, to))), nil
 	}
 	set := `status = $2, updated_at = now(), status_changed_at = now()`
 	args := []any{before.ID, string(to)}

@@ -50,6 +50,8 @@ type Authz struct {
 
 // Workflow configures DBOS.
 type Workflow struct {
+	// ExecutorID is the DBOS executor id of `hestami serve`. CLI commands
+	// run as a fresh executor each (workflow.CLIExecutorID).
 	ExecutorID string
 }
 
@@ -166,8 +168,10 @@ func Load(v *viper.Viper) (*Config, error) {
 	}
 	c.DataDir = abs
 	if c.Workflow.ExecutorID == "" {
+		// One stable id per server host, so a restarted `hestami serve`
+		// recovers what it left pending; CLI processes never use it.
 		host, _ := os.Hostname()
-		c.Workflow.ExecutorID = "hestami-" + host
+		c.Workflow.ExecutorID = "hestami-serve-" + host
 	}
 	return c, nil
 }

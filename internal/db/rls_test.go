@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/testkit"
 )
@@ -41,10 +43,126 @@ func TestCatalogCheckReportsUnprotectedTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := strings.Join(problems, "\n")
-	for _, want := range []string{"table leaky: row-level security is not enabled", "table half: row-level security is not forced"} {
+	for _, want := range []string{"table public.leaky: row-level security is not enabled", "table public.half: row-level security is not forced"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("missing %q in:\n%s", want, joined)
 		}
+	}
+}
+
+// Tenant data can sit outside the public schema (DBOS keeps the output of
+// every durable transaction in dbos.transaction_completion): the check covers
+// every relation the runtime role can reach, in any schema.
+func TestCatalogCheckCoversEverySchemaTheRuntimeRoleCanReach(t *testing.T) {
+	t.Parallel()
+	b := testkit.Setup(t)
+	if _, err := b.DB.Owner.Exec(b.Ctx, `CREATE SCHEMA extra;
+		CREATE TABLE extra.reachable (organization_id uuid, secret text);
+		CREATE TABLE extra.unreachable (organization_id uuid, secret text);
+		GRANT USAGE ON SCHEMA extra TO hestami_app;
+		GRANT SELECT ON extra.reachable TO hestami_app;
+		CREATE VIEW public.all_cases AS SELECT * FROM cases;
+		GRANT SELECT ON public.all_cases TO hestami_app;
+		CREATE VIEW public.own_cases WITH (security_invoker = true) AS SELECT * FROM cases;
+		GRANT SELECT ON public.own_cases TO hestami_app;
+		ALTER TABLE dbos.transaction_completion NO FORCE ROW LEVEL SECURITY`); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := db.CheckIsolation(b.Ctx, b.DB.Owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(problems, "\n")
+	for _, want := range []string{
+		"table extra.reachable: row-level security is not enabled",
+		"table dbos.transaction_completion: row-level security is not forced",
+		"view public.all_cases: does not run with security_invoker",
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("missing %q in:\n%s", want, joined)
+		}
+	}
+	for _, unwanted := range []string{"extra.unreachable", "own_cases", "dbos_transaction_completion_migrations", "workflow_status"} {
+		if strings.Contains(joined, unwanted) {
+			t.Errorf("%s reported:\n%s", unwanted, joined)
+		}
+	}
+}
+
+// DBOS's data-source table holds the serialized result of every durable
+// transaction — whole cases of every organization. The runtime role sees
+// only its active organization's rows, none without one, and cannot write
+// a row for another organization.
+func TestDurableTransactionResultsAreTenantIsolated(t *testing.T) {
+	t.Parallel()
+	b := testkit.Setup(t)
+	w := b.NewWorld()
+	svc := b.Cases()
+	for _, owner := range []authz.Principal{w.RiveraOwner, w.OakTrustee} {
+		prop := b.NewProperty(owner, "home")
+		c, err := svc.Create(b.Ctx, owner, cases.CreateInput{PropertyID: prop.ID, Title: "Leak"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		staff := b.Principal(w.Staff, owner.OrgID)
+		if _, err := svc.UpdateStatus(b.Ctx, staff, cases.UpdateStatusInput{ID: c.ID, Status: "ASSESSMENT", Reason: "triage"}, "k"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows, orgs int
+	if err := b.DB.Owner.QueryRow(b.Ctx, `SELECT count(*), count(DISTINCT organization_id) FROM dbos.transaction_completion`).Scan(&rows, &orgs); err != nil {
+		t.Fatal(err)
+	}
+	if rows < 2 || orgs != 2 {
+		t.Fatalf("the owner sees %d completion rows of %d organizations: the test proves nothing", rows, orgs)
+	}
+
+	var seen []string
+	err := b.DB.InTenant(b.Ctx, w.Rivera.ID, func(q db.Querier) error {
+		// No tenant filter on purpose: RLS must supply it.
+		rs, err := q.Query(b.Ctx, `SELECT organization_id::text, output FROM dbos.transaction_completion`)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var org, output string
+			if err := rs.Scan(&org, &output); err != nil {
+				return err
+			}
+			if org != w.Rivera.ID {
+				t.Errorf("tenant Rivera sees a completion row of %s", org)
+			}
+			seen = append(seen, output)
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var own int
+	if err := b.DB.Owner.QueryRow(b.Ctx, `SELECT count(*) FROM dbos.transaction_completion WHERE organization_id = $1`, w.Rivera.ID).Scan(&own); err != nil {
+		t.Fatal(err)
+	}
+	if own == 0 || len(seen) != own {
+		t.Fatalf("tenant Rivera sees %d of its %d completion rows", len(seen), own)
+	}
+
+	var n int
+	if err := b.DB.App.QueryRow(b.Ctx, `SELECT count(*) FROM dbos.transaction_completion`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d completion rows visible with no active organization", n)
+	}
+
+	err = b.DB.InTenant(b.Ctx, w.Rivera.ID, func(q db.Querier) error {
+		_, err := q.Exec(b.Ctx, `INSERT INTO dbos.transaction_completion (workflow_id, step_id, output, organization_id)
+			VALUES ('forged', 0, '{}', $1)`, w.Oak.ID)
+		return err
+	})
+	if apperr.CodeOf(err) != apperr.Forbidden {
+		t.Fatalf("a completion row for another organization: got %v, want FORBIDDEN", err)
 	}
 }
 

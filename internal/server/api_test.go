@@ -145,17 +145,33 @@ func TestRPCTypedInvalidTransitionAndRetriedStatusChange(t *testing.T) {
 			fmt.Sprintf(`{"json":{"id":%q,"status":%q,"reason":"r"}}`, id, to))
 		return st, h, decode(t, b)
 	}
-	st, _, e := move("CLOSED", "k0")
+	st, h, e := move("CLOSED", "k0")
 	if st != 409 || dig(e, "json", "code") != "INVALID_TRANSITION" || dig(e, "json", "defined") != true || dig(e, "json", "data", "type") != "conflict" {
 		t.Fatalf("%d %v", st, e)
 	}
-	st, _, first := move("ASSESSMENT", "k1")
-	if st != 200 {
-		t.Fatalf("%d %v", st, first)
+	if h.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("a first refusal says it is replayed")
 	}
-	st, _, again := move("ASSESSMENT", "k1")
+	// A retried refusal is replayed too.
+	if st, h, _ = move("CLOSED", "k0"); st != 409 || h.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retried refusal: %d, Idempotent-Replayed %q", st, h.Get("Idempotent-Replayed"))
+	}
+	st, h, first := move("ASSESSMENT", "k1")
+	if st != 200 || h.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("%d %v, Idempotent-Replayed %q", st, first, h.Get("Idempotent-Replayed"))
+	}
+	st, h, again := move("ASSESSMENT", "k1")
 	if st != 200 || fmt.Sprint(again) != fmt.Sprint(first) {
 		t.Fatalf("retried updateStatus: %d %v\nfirst %v", st, again, first)
+	}
+	if h.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retried updateStatus: Idempotent-Replayed %q", h.Get("Idempotent-Replayed"))
+	}
+	// The plain JSON transport says so as well.
+	st, h, _ = s.call(t, "POST", "/api/v1/case/v1/updateStatus", as(s.Staff, org, "Idempotency-Key", "k1"),
+		fmt.Sprintf(`{"id":%q,"status":"ASSESSMENT","reason":"r"}`, id))
+	if st != 200 || h.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("plain retried updateStatus: %d, Idempotent-Replayed %q", st, h.Get("Idempotent-Replayed"))
 	}
 	st, _, e = move("IN_PROGRESS", "k1")
 	if st != 422 || dig(e, "json", "code") != "IDEMPOTENCY_KEY_REUSED" {

@@ -22,6 +22,7 @@ import (
 	"github.com/hestami/concierge/internal/logging"
 	"github.com/hestami/concierge/internal/pdp"
 	"github.com/hestami/concierge/internal/pgcluster"
+	"github.com/hestami/concierge/internal/workflow"
 )
 
 // DatabaseName is the database hestami uses in its embedded cluster.
@@ -37,6 +38,11 @@ type Factory struct {
 	// dying and being restarted. nil: warnings and errors on ErrOut (or
 	// log.level), which keeps short-lived commands quiet.
 	Logger *slog.Logger
+	// Serve marks the long-running server: its workflow engine runs as the
+	// configured, stable executor id and recovers that id's pending
+	// workflows at launch. Every other process is a short-lived CLI run
+	// with an executor id of its own, which recovers nothing.
+	Serve bool
 
 	cfgOnce sync.Once
 	cfg     *config.Config
@@ -198,7 +204,11 @@ func (f *Factory) App(ctx context.Context, withWorkflows bool) (*app.App, error)
 	}
 	if withWorkflows {
 		cfg, _ := f.Config()
-		if err := f.app.StartWorkflows(ctx, cfg.Workflow.ExecutorID, nil); err != nil {
+		executorID := workflow.CLIExecutorID()
+		if f.Serve {
+			executorID = cfg.Workflow.ExecutorID
+		}
+		if err := f.app.StartWorkflows(ctx, executorID, nil); err != nil {
 			return nil, err
 		}
 	}

@@ -47,6 +47,7 @@ server stops accepting connections and drains in-flight requests.`,
 			// logger; the PDP supervisor through the factory's.
 			slog.SetDefault(log)
 			f.Logger = log
+			f.Serve = true
 			a, err := f.App(ctx, true)
 			if err != nil {
 				return err
