@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hestami/concierge/internal/activity"
@@ -19,6 +17,7 @@ import (
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/listing"
+	"github.com/hestami/concierge/internal/records"
 	"github.com/hestami/concierge/internal/workflow"
 )
 
@@ -109,15 +108,6 @@ func resourceOf(c Case) authz.Resource {
 	return authz.Resource{Kind: kind, ID: c.ID, Attr: attr}
 }
 
-func notFound(id string) error { return apperr.New(apperr.NotFound, "case %s not found", id) }
-
-func hideForbidden(err error, id string) error {
-	if apperr.CodeOf(err) == apperr.Forbidden {
-		return notFound(id)
-	}
-	return err
-}
-
 // Create opens a case in INTAKE with the next number of the organization.
 func (s *Service) Create(ctx context.Context, p authz.Principal, in CreateInput) (Case, error) {
 	return db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Case, error) { return s.CreateTx(ctx, q, p, in) })
@@ -181,22 +171,18 @@ func scan(r db.Row) (Case, error) {
 	return c, err
 }
 
+// table is how cases are stored, authorized and listed (newest first).
+var table = &records.Table[Case]{
+	Kind: kind, Name: "cases", Columns: columns, Scan: scan, Resource: resourceOf,
+	Plan:         planColumns,
+	NumberColumn: "number",
+	Order:        records.NewestFirst(func(c Case) time.Time { return c.CreatedAt }),
+}
+
 // load reads a case by id or number ("CASE-2026-7") in the caller's tenant
 // transaction.
 func load(ctx context.Context, q db.Querier, ref string, forUpdate bool) (Case, error) {
-	where := `number = $1`
-	if uuid.Validate(ref) == nil {
-		where = `id = $1::uuid`
-	}
-	sql := `SELECT ` + columns + ` FROM cases WHERE ` + where
-	if forUpdate {
-		sql += ` FOR UPDATE`
-	}
-	c, err := scan(q.QueryRow(ctx, sql, ref))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return c, notFound(ref)
-	}
-	return c, err
+	return table.Load(ctx, q, ref, forUpdate)
 }
 
 func history(ctx context.Context, q db.Querier, caseID string) ([]StatusChange, error) {
@@ -226,21 +212,11 @@ func history(ctx context.Context, q db.Querier, caseID string) ([]StatusChange, 
 
 // Get returns a case (by id or number) with its status history.
 func (s *Service) Get(ctx context.Context, p authz.Principal, ref string) (Case, error) {
-	c, err := db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Case, error) {
-		c, err := load(ctx, q, ref, false)
-		if err != nil {
-			return c, err
-		}
+	return records.Get(ctx, s.db, s.pdp, p, table, ref, func(q db.Querier, c Case) (Case, error) {
+		var err error
 		c.History, err = history(ctx, q, c.ID)
 		return c, err
 	})
-	if err != nil {
-		return Case{}, err
-	}
-	if err := s.pdp.Authorize(ctx, p, resourceOf(c), "view"); err != nil {
-		return Case{}, hideForbidden(err, ref)
-	}
-	return c, nil
 }
 
 var planColumns = authz.Columns{
@@ -251,72 +227,23 @@ var planColumns = authz.Columns{
 	"request.resource.attr.created_by":  "created_by",
 }
 
-// List returns the cases the principal may view, newest first.
+// List returns the cases the principal may view, newest first; filters
+// combine.
 func (s *Service) List(ctx context.Context, p authz.Principal, in ListInput) (listing.Page[Case], error) {
-	var f apperr.Fields
-	limit := listing.Limit(&f, in.Limit)
-	cur := listing.Decode(&f, in.Cursor)
-	if err := f.Err(); err != nil {
-		return listing.Page[Case]{}, err
-	}
-	plan, err := s.pdp.QueryFilter(ctx, p, kind, "view")
-	if err != nil {
-		return listing.Page[Case]{}, err
-	}
-	args := &authz.Args{}
-	where, err := plan.SQL(planColumns, args)
-	if err != nil {
-		return listing.Page[Case]{}, apperr.Wrap(apperr.Internal, err, "authorization filter could not be applied")
-	}
-	conds := []string{where}
-	if len(in.Status) > 0 {
-		conds = append(conds, `status = ANY(`+args.Add(in.Status)+`)`)
-	}
-	if len(in.Priority) > 0 {
-		conds = append(conds, `priority = ANY(`+args.Add(in.Priority)+`)`)
-	}
-	if in.PropertyID != "" {
-		conds = append(conds, `property_id = `+args.Add(in.PropertyID))
-	}
-	if in.AssigneeID != "" {
-		conds = append(conds, `assignee_id = `+args.Add(in.AssigneeID))
-	}
-	if cur != nil {
-		t, err := time.Parse(time.RFC3339Nano, cur.Key)
-		if err != nil {
-			f.Add("cursor", "invalid", "cursor is not one this server returned")
-			return listing.Page[Case]{}, f.Err()
+	return records.List(ctx, s.db, s.pdp, p, table, records.Page{Limit: in.Limit, Cursor: in.Cursor}, func(f *records.Filters) {
+		if len(in.Status) > 0 {
+			f.Where(`status = ANY(?)`, in.Status)
 		}
-		conds = append(conds, `(created_at, id) < (`+args.Add(t)+`, `+args.Add(cur.ID)+`::uuid)`)
-	}
-	sql := `SELECT ` + columns + ` FROM cases WHERE ` + strings.Join(conds, " AND ") +
-		` ORDER BY created_at DESC, id DESC LIMIT ` + args.Add(limit+1)
-	items := []Case{}
-	err = s.db.InTenantRead(ctx, p.OrgID, func(q db.Querier) error {
-		rows, err := q.Query(ctx, sql, args.List()...)
-		if err != nil {
-			return err
+		if len(in.Priority) > 0 {
+			f.Where(`priority = ANY(?)`, in.Priority)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scan(rows)
-			if err != nil {
-				return err
-			}
-			items = append(items, c)
+		if in.PropertyID != "" {
+			f.Where(`property_id = ?`, in.PropertyID)
 		}
-		return rows.Err()
+		if in.AssigneeID != "" {
+			f.Where(`assignee_id = ?`, in.AssigneeID)
+		}
 	})
-	if err != nil {
-		return listing.Page[Case]{}, err
-	}
-	page := listing.Page[Case]{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		last := page.Items[limit-1]
-		page.NextCursor = listing.Encode(last.CreatedAt.Format(time.RFC3339Nano), last.ID)
-	}
-	return page, nil
 }
 
 // isForeignKey reports whether err is a violation of the named foreign key.

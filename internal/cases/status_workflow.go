@@ -212,7 +212,7 @@ func (s *Service) applyStatusChange(ctx context.Context, q db.Querier, in status
 	p := in.principal()
 	if err := s.pdp.Authorize(ctx, p, resourceOf(before), "view"); err != nil {
 		if apperr.CodeOf(err) == apperr.Forbidden {
-			return out.refused(notFound(in.Input.ID)), nil
+			return out.refused(table.NotFound(in.Input.ID)), nil
 		}
 		return out, err // the PDP could not answer: retried, never stored as a decision
 	}

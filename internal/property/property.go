@@ -4,13 +4,10 @@ package property
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/invopop/jsonschema"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/hestami/concierge/internal/activity"
 	"github.com/hestami/concierge/internal/apperr"
@@ -18,6 +15,7 @@ import (
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/enum"
 	"github.com/hestami/concierge/internal/listing"
+	"github.com/hestami/concierge/internal/records"
 )
 
 // Type is what kind of property it is.
@@ -133,91 +131,25 @@ func scan(r db.Row) (Property, error) {
 	return o, err
 }
 
-func notFound(id string) error { return apperr.New(apperr.NotFound, "property %s not found", id) }
-
-func load(ctx context.Context, q db.Querier, id string, forUpdate bool) (Property, error) {
-	if uuid.Validate(id) != nil {
-		return Property{}, notFound(id)
-	}
-	sql := `SELECT ` + columns + ` FROM properties WHERE id = $1`
-	if forUpdate {
-		sql += ` FOR UPDATE`
-	}
-	o, err := scan(q.QueryRow(ctx, sql, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return o, notFound(id)
-	}
-	return o, err
+// table is how properties are stored, authorized and listed (by name).
+var table = &records.Table[Property]{
+	Kind: kind, Name: "properties", Columns: columns, Scan: scan, Resource: resourceOf,
+	Plan:  authz.Columns{"request.resource.attr.org_id": "organization_id", "request.resource.id": "id"},
+	Order: records.Order[Property]{Column: "name", Ascending: true, Cast: "text", Key: func(p Property) string { return p.Name }},
 }
 
-// hideForbidden turns a denial to view into NOT_FOUND: never reveal existence.
-func hideForbidden(err error, id string) error {
-	if apperr.CodeOf(err) == apperr.Forbidden {
-		return notFound(id)
-	}
-	return err
+func load(ctx context.Context, q db.Querier, id string, forUpdate bool) (Property, error) {
+	return table.Load(ctx, q, id, forUpdate)
 }
 
 // Get returns one property.
 func (s *Service) Get(ctx context.Context, p authz.Principal, id string) (Property, error) {
-	o, err := db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Property, error) { return load(ctx, q, id, false) })
-	if err != nil {
-		return o, err
-	}
-	if err := s.pdp.Authorize(ctx, p, resourceOf(o), "view"); err != nil {
-		return Property{}, hideForbidden(err, id)
-	}
-	return o, nil
+	return records.Get(ctx, s.db, s.pdp, p, table, id, nil)
 }
 
 // List returns the properties the principal may view, by name.
 func (s *Service) List(ctx context.Context, p authz.Principal, in ListInput) (listing.Page[Property], error) {
-	var f apperr.Fields
-	limit := listing.Limit(&f, in.Limit)
-	cur := listing.Decode(&f, in.Cursor)
-	if err := f.Err(); err != nil {
-		return listing.Page[Property]{}, err
-	}
-	plan, err := s.pdp.QueryFilter(ctx, p, kind, "view")
-	if err != nil {
-		return listing.Page[Property]{}, err
-	}
-	args := &authz.Args{}
-	where, err := plan.SQL(authz.Columns{"request.resource.attr.org_id": "organization_id", "request.resource.id": "id"}, args)
-	if err != nil {
-		return listing.Page[Property]{}, apperr.Wrap(apperr.Internal, err, "authorization filter could not be applied")
-	}
-	sql := `SELECT ` + columns + ` FROM properties WHERE ` + where
-	if cur != nil {
-		sql += ` AND (name, id) > (` + args.Add(cur.Key) + `, ` + args.Add(cur.ID) + `::uuid)`
-	}
-	sql += ` ORDER BY name, id LIMIT ` + args.Add(limit+1)
-	items := []Property{}
-	err = s.db.InTenantRead(ctx, p.OrgID, func(q db.Querier) error {
-		rows, err := q.Query(ctx, sql, args.List()...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			o, err := scan(rows)
-			if err != nil {
-				return err
-			}
-			items = append(items, o)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return listing.Page[Property]{}, err
-	}
-	page := listing.Page[Property]{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		last := page.Items[limit-1]
-		page.NextCursor = listing.Encode(last.Name, last.ID)
-	}
-	return page, nil
+	return records.List(ctx, s.db, s.pdp, p, table, records.Page{Limit: in.Limit, Cursor: in.Cursor}, nil)
 }
 
 // Update changes a property's fields.
@@ -242,7 +174,7 @@ func (s *Service) UpdateTx(ctx context.Context, q db.Querier, p authz.Principal,
 		return before, err
 	}
 	if err := s.pdp.Authorize(ctx, p, resourceOf(before), "view"); err != nil {
-		return Property{}, hideForbidden(err, in.ID)
+		return Property{}, table.HideForbidden(err, in.ID)
 	}
 	if err := s.pdp.Authorize(ctx, p, resourceOf(before), "update"); err != nil {
 		return Property{}, err
