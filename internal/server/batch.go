@@ -12,6 +12,7 @@ import (
 
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/orpc"
+	"github.com/hestami/concierge/internal/telemetry"
 )
 
 type batchItem struct {
@@ -129,7 +130,10 @@ func badBatch(why string) *apperr.Error {
 func (s *Server) runItem(batchReq *http.Request, index int, it batchItem) batchResult {
 	u, err := url.Parse(it.URL)
 	if err != nil || !strings.HasPrefix(u.EscapedPath(), rpcPrefix+"/") {
-		return batchResult{Index: index, Status: 404, Body: json.RawMessage(`"No procedure matched"`)}
+		// Answered as an unknown procedure is, with a trace id (oRPC's stock
+		// plugin sends a bare string, which the client maps to NOT_FOUND too).
+		res := refusal(telemetry.TraceID(batchReq.Context()), http.StatusNotFound, "NOT_FOUND", "Not Found", apperr.New(apperr.NotFound, "no such procedure"), outcome{})
+		return batchResult{Index: index, Status: res.status, Body: res.body}
 	}
 	method := batchReq.Method
 	if it.Method != "" && method != http.MethodGet {

@@ -87,6 +87,14 @@ func TestBatchRefusesNestedBatchesBeforeRunningAnything(t *testing.T) {
 	if n := s.caseCount(t, org); n != 0 {
 		t.Fatalf("the refused batch created %d cases", n)
 	}
+	// An item outside the RPC prefix is an unknown procedure, with a trace id.
+	outside := fmt.Sprintf(`[{"body":{},"url":"%s/elsewhere"}]`, s.URL)
+	st, _, body := s.call(t, "POST", "/api/v1/rpc/x/__batch__", as(s.Owner, org, "X-Orpc-Batch", "buffered"), outside)
+	var items []map[string]any
+	if err := json.Unmarshal(body, &items); st != 207 || err != nil || len(items) != 1 || items[0]["status"] != 404.0 ||
+		dig(items[0], "body", "json", "code") != "NOT_FOUND" || dig(items[0], "body", "json", "data", "trace_id") == nil {
+		t.Fatalf("outside item: %d %s", st, body)
+	}
 	// Ten items are fine; eleven are refused whole.
 	ten := "[" + strings.TrimSuffix(strings.Repeat(`{"body":{},"url":"`+s.URL+`/api/v1/rpc/case/v1/list"},`, 10), ",") + "]"
 	if st, _, body := s.call(t, "POST", "/api/v1/rpc/case/v1/list/__batch__", as(s.Owner, org, "X-Orpc-Batch", "buffered"), ten); st != 207 {
