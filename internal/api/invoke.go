@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/google/uuid"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -62,6 +63,7 @@ func (iv *Invoker) Invoke(ctx context.Context, req Request) Response {
 // a token or an operator's --as), through the same pipeline from
 // validation on. req.Token and req.OrgID are ignored.
 func (iv *Invoker) InvokeAs(ctx context.Context, principal authz.Principal, req Request) Response {
+	principal.OrgID = canonicalOrg(principal.OrgID)
 	ctx, span := iv.start(ctx, req.Procedure)
 	defer span.End()
 	span.SetAttributes(attribute.String("hestami.actor.id", principal.UserID), attribute.String("hestami.actor.kind", string(principal.ActorKind)),
@@ -70,9 +72,29 @@ func (iv *Invoker) InvokeAs(ctx context.Context, principal authz.Principal, req 
 	return iv.finish(span, req.Procedure, out, replayed, err)
 }
 
+// canonicalOrg writes an organization id as PostgreSQL writes a uuid:
+// resources carry the stored form, and the PDP compares strings, so an
+// upper-case or dash-less header would otherwise pass for lists and fail for
+// single records. Anything that is not a UUID is left for Caller to refuse.
+func canonicalOrg(id string) string {
+	if u, err := uuid.Parse(id); err == nil {
+		return u.String()
+	}
+	return id
+}
+
+// start opens the call's span: a child of the HTTP request's server span
+// when there is one, else the server span itself (the local CLI).
+// "hestami.authz.decision" starts as "none" (no PDP decision was needed or
+// reached); internal/authz overwrites it with the PDP's answer.
 func (iv *Invoker) start(ctx context.Context, p *Procedure) (context.Context, trace.Span) {
-	return tracer.Start(ctx, p.Path(), trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(attribute.String("hestami.procedure", p.Path()), attribute.String("hestami.procedure.kind", string(p.Kind))))
+	kind := trace.SpanKindServer
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		kind = trace.SpanKindInternal
+	}
+	return tracer.Start(ctx, p.Path(), trace.WithSpanKind(kind),
+		trace.WithAttributes(attribute.String("hestami.procedure", p.Path()), attribute.String("hestami.procedure.kind", string(p.Kind)),
+			attribute.String(telemetry.AuthzDecision, telemetry.DecisionNone)))
 }
 
 func (iv *Invoker) finish(span trace.Span, p *Procedure, out any, replayed bool, err error) Response {
@@ -98,7 +120,7 @@ func (iv *Invoker) authenticate(ctx context.Context, span trace.Span, req Reques
 		return authz.Principal{}, &apperr.Error{Code: apperr.Validation, Message: "the active organization is required",
 			Fields: []apperr.FieldError{{Field: "X-Org-Id", Code: "required", Message: "set the X-Org-Id header to the active organization id"}}}
 	}
-	principal, err := iv.Identity.Caller(ctx, req.Token, req.OrgID)
+	principal, err := iv.Identity.Caller(ctx, req.Token, canonicalOrg(req.OrgID))
 	if principal.UserID != "" {
 		span.SetAttributes(attribute.String("hestami.actor.id", principal.UserID), attribute.String("hestami.actor.kind", string(authz.Human)))
 	}

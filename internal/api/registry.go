@@ -231,12 +231,20 @@ func (p *Procedure) decodeInput(raw json.RawMessage) (any, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		raw = json.RawMessage("{}")
 	}
+	if fields := checkText(raw); len(fields) > 0 {
+		return nil, &apperr.Error{Code: apperr.Validation, Message: "the input is invalid", Fields: fields}
+	}
 	if err := p.validator.Validate(raw); err != nil {
 		return nil, err
 	}
 	in := p.NewInput()
-	if err := json.Unmarshal(raw, in); err != nil {
-		return nil, &apperr.Error{Code: apperr.Validation, Message: "the input is invalid", Fields: []apperr.FieldError{{Field: "(input)", Code: "invalid", Message: err.Error()}}}
+	if err := decodeInto(raw, in); err != nil {
+		return nil, err
+	}
+	var fields []apperr.FieldError
+	checkTimes(reflect.ValueOf(in), nil, &fields)
+	if len(fields) > 0 {
+		return nil, &apperr.Error{Code: apperr.Validation, Message: "the input is invalid", Fields: fields}
 	}
 	return in, nil
 }

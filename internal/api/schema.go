@@ -65,7 +65,8 @@ func compile(name string, schema map[string]any) (*validator, error) {
 func (v *validator) Validate(raw []byte) error {
 	inst, err := sjs.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
-		return &apperr.Error{Code: apperr.Validation, Message: "the input is not valid JSON"}
+		return &apperr.Error{Code: apperr.Validation, Message: "the input is not valid JSON",
+			Fields: []apperr.FieldError{{Field: "(input)", Code: "invalid_json", Message: "the input is not valid JSON"}}}
 	}
 	err = v.schema.Validate(inst)
 	if err == nil {

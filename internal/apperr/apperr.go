@@ -15,6 +15,8 @@ type Code string
 
 const (
 	Validation             Code = "VALIDATION_FAILED"
+	PayloadTooLarge        Code = "PAYLOAD_TOO_LARGE"
+	UnsupportedMediaType   Code = "UNSUPPORTED_MEDIA_TYPE"
 	IdempotencyKeyRequired Code = "IDEMPOTENCY_KEY_REQUIRED"
 	Unauthenticated        Code = "UNAUTHENTICATED"
 	Forbidden              Code = "FORBIDDEN"
@@ -38,6 +40,8 @@ type Spec struct {
 
 var specs = map[Code]Spec{
 	Validation:             {"validation", 400, false, 2},
+	PayloadTooLarge:        {"validation", 413, false, 2},
+	UnsupportedMediaType:   {"validation", 415, false, 2},
 	IdempotencyKeyRequired: {"validation", 400, false, 2},
 	Unauthenticated:        {"authentication", 401, false, 4},
 	Forbidden:              {"authorization", 403, false, 5},

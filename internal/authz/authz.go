@@ -17,6 +17,7 @@ import (
 
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/enum"
+	"github.com/hestami/concierge/internal/telemetry"
 )
 
 // ActorKind says who acts: a person, an AI or the system itself.
@@ -126,8 +127,26 @@ func unavailable(err error) error {
 }
 
 // Authorize returns nil when the PDP allows action on r, FORBIDDEN when it
-// denies, and DEPENDENCY_UNAVAILABLE when it cannot answer.
+// denies, and DEPENDENCY_UNAVAILABLE when it cannot answer. The decision is
+// recorded on the caller's span as it was made, whatever the caller later
+// shows (a denied view becomes NOT_FOUND).
 func (c *Client) Authorize(ctx context.Context, p Principal, r Resource, action string) error {
+	err := c.authorize(ctx, p, r, action)
+	telemetry.RecordDecision(ctx, decisionOf(err))
+	return err
+}
+
+func decisionOf(err error) string {
+	switch apperr.CodeOf(err) {
+	case "":
+		return telemetry.DecisionAllow
+	case apperr.Forbidden:
+		return telemetry.DecisionDeny
+	}
+	return telemetry.DecisionError
+}
+
+func (c *Client) authorize(ctx context.Context, p Principal, r Resource, action string) error {
 	if len(p.Roles) == 0 {
 		return apperr.New(apperr.Forbidden, "not allowed to %s this %s", action, r.Kind)
 	}
@@ -149,8 +168,22 @@ func (c *Client) Authorize(ctx context.Context, p Principal, r Resource, action 
 }
 
 // QueryFilter asks the PDP which resources of kind p may act on and returns
-// the plan; Plan.SQL translates it.
+// the plan; Plan.SQL translates it. An always-denied plan is recorded as a
+// denial, any other plan as an allow (its condition filters the rows).
 func (c *Client) QueryFilter(ctx context.Context, p Principal, kind, action string) (*Plan, error) {
+	plan, err := c.queryFilter(ctx, p, kind, action)
+	switch {
+	case err != nil:
+		telemetry.RecordDecision(ctx, telemetry.DecisionError)
+	case plan.kind == enginev1.PlanResourcesFilter_KIND_ALWAYS_DENIED:
+		telemetry.RecordDecision(ctx, telemetry.DecisionDeny)
+	default:
+		telemetry.RecordDecision(ctx, telemetry.DecisionAllow)
+	}
+	return plan, err
+}
+
+func (c *Client) queryFilter(ctx context.Context, p Principal, kind, action string) (*Plan, error) {
 	if len(p.Roles) == 0 {
 		return &Plan{kind: enginev1.PlanResourcesFilter_KIND_ALWAYS_DENIED}, nil
 	}

@@ -10,7 +10,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -55,14 +58,25 @@ func Fingerprint(input any) (string, error) {
 	return hex.EncodeToString(h[:]), nil
 }
 
-// ValidateKey checks a key's presence and length.
+// ValidateKey checks a key's presence, length in characters (as the OpenAPI
+// document states it) and text: a header may carry bytes that are not UTF-8
+// or control characters, which PostgreSQL refuses to store.
 func ValidateKey(key string) error {
 	if key == "" {
 		return apperr.New(apperr.IdempotencyKeyRequired, "an idempotency key is required for this mutation (Idempotency-Key header or idempotencyKey input field)")
 	}
-	if len(key) > MaxKeyLength {
+	invalid := func(code, msg string) error {
 		return &apperr.Error{Code: apperr.Validation, Message: "the input is invalid",
-			Fields: []apperr.FieldError{{Field: "idempotencyKey", Code: "too_long", Message: "idempotencyKey must be at most 255 characters"}}}
+			Fields: []apperr.FieldError{{Field: "idempotencyKey", Code: code, Message: msg}}}
+	}
+	if !utf8.ValidString(key) {
+		return invalid("invalid_utf8", "idempotencyKey must be valid UTF-8")
+	}
+	if strings.IndexFunc(key, unicode.IsControl) >= 0 {
+		return invalid("control_character", "idempotencyKey must not contain control characters")
+	}
+	if utf8.RuneCountInString(key) > MaxKeyLength {
+		return invalid("too_long", "idempotencyKey must be at most 255 characters")
 	}
 	return nil
 }

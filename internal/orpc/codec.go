@@ -175,40 +175,54 @@ func at(v any, path []any) (any, bool) {
 	return v, true
 }
 
-// DecodeRequest reads the input of a non-GET RPC request by content type.
+// DecodeRequest reads the input of a non-GET RPC request by content type:
+// what RPCLink sends (JSON, or no content type, and multipart/form-data for
+// files). oRPC would read any other body as a string or a whole-body file,
+// which no hestami procedure takes, so those are ErrUnsupportedMediaType
+// rather than a silently undefined input.
 func DecodeRequest(r *http.Request, maxBytes int64) (json.RawMessage, error) {
+	if r.ContentLength > maxBytes {
+		return nil, ErrTooLarge
+	}
 	ct := r.Header.Get("Content-Type")
-	mediaType, params, _ := mime.ParseMediaType(ct)
+	mediaType, params, perr := mime.ParseMediaType(ct)
 	switch {
 	case r.Header.Get("Content-Disposition") != "":
-		return nil, nil // a raw file body: not an RPC envelope
-	case ct == "" || strings.HasPrefix(mediaType, "application/json"):
+		return nil, ErrUnsupportedMediaType
+	case ct == "" || (perr == nil && strings.HasPrefix(mediaType, "application/json")):
 		body, err := readAll(r, maxBytes)
 		if err != nil {
 			return nil, err
 		}
 		return DecodeEnvelope(body)
-	case mediaType == "multipart/form-data":
+	case perr == nil && mediaType == "multipart/form-data":
 		return decodeMultipart(r, params["boundary"], maxBytes)
 	default:
-		return nil, nil
+		return nil, ErrUnsupportedMediaType
 	}
 }
 
 // ErrTooLarge means the body exceeds the limit.
 var ErrTooLarge = errors.New("request body too large")
 
+// ErrUnsupportedMediaType means the body's content type is not one an RPC
+// client sends.
+var ErrUnsupportedMediaType = errors.New("unsupported media type")
+
+// readErr tells a body over the limit from a broken one.
+func readErr(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return ErrTooLarge
+	}
+	return ErrMalformed
+}
+
 func readAll(r *http.Request, maxBytes int64) ([]byte, error) {
 	var buf bytes.Buffer
-	n, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, maxBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, ErrTooLarge
-		}
-		return nil, ErrMalformed
+	if _, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, maxBytes)); err != nil {
+		return nil, readErr(err)
 	}
-	_ = n
 	return buf.Bytes(), nil
 }
 
@@ -236,7 +250,7 @@ func decodeMultipart(r *http.Request, boundary string, maxBytes int64) (json.Raw
 		if err == nil {
 			var buf bytes.Buffer
 			if _, err := buf.ReadFrom(part); err != nil {
-				return nil, ErrMalformed
+				return nil, readErr(err)
 			}
 			if part.FormName() == "data" && part.FileName() == "" {
 				data = buf.Bytes()
@@ -248,7 +262,7 @@ func decodeMultipart(r *http.Request, boundary string, maxBytes int64) (json.Raw
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		return nil, ErrMalformed
+		return nil, readErr(err)
 	}
 	if data == nil {
 		return nil, ErrMalformed

@@ -27,7 +27,8 @@ func OpenAPI(r *api.Registry) (map[string]any, error) {
 			"200": map[string]any{"description": "OK", "content": map[string]any{"application/json": map[string]any{"schema": p.OutputSchema}}},
 		}
 		byStatus := map[int][]string{}
-		for _, c := range append(append([]apperr.Code{}, p.Errors...), apperr.Internal) {
+		// Besides the declared errors, any call may meet the transport's own.
+		for _, c := range append(append([]apperr.Code{}, p.Errors...), apperr.Internal, apperr.PayloadTooLarge, apperr.UnsupportedMediaType) {
 			st := apperr.SpecOf(c).HTTPStatus
 			byStatus[st] = append(byStatus[st], string(c))
 		}
@@ -61,7 +62,7 @@ func OpenAPI(r *api.Registry) (map[string]any, error) {
 		"info": map[string]any{
 			"title":       "Hestami concierge API",
 			"version":     version.Version,
-			"description": "Plain JSON transport of the Hestami concierge procedures. Every mutation requires an Idempotency-Key (kept at least 24 hours). The same procedures are served by an oRPC-compatible transport at /api/v1/rpc.",
+			"description": "Plain JSON transport of the Hestami concierge procedures. Every mutation requires an Idempotency-Key (kept at least 24 hours). Request bodies are application/json, at most 10 MiB. The same procedures are served by an oRPC-compatible transport at /api/v1/rpc.",
 			"license":     map[string]any{"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
 		},
 		"servers":  []any{map[string]any{"url": "/api/v1", "description": "this server"}},

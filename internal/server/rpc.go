@@ -1,20 +1,32 @@
 package server
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/orpc"
+	"github.com/hestami/concierge/internal/telemetry"
 )
+
+// callResult is what one oRPC call answers: the status, the headers of the
+// call itself and the body. The single-call path writes it to the wire; a
+// batch places it in its list.
+type callResult struct {
+	status int
+	header http.Header
+	body   []byte
+	outcome
+}
 
 // rpc serves the oRPC RPC protocol. The HTTP method plays no part in
 // matching; GET is allowed only for queries (input in ?data=).
@@ -23,47 +35,118 @@ func (s *Server) rpc(w http.ResponseWriter, r *http.Request) {
 		s.batch(w, r)
 		return
 	}
-	rest := strings.Trim(strings.TrimPrefix(r.URL.EscapedPath(), rpcPrefix), "/")
-	path, err := url.PathUnescape(rest)
-	p, ok := s.registry.Lookup(path)
-	if err != nil || !ok {
-		writeRPCError(w, http.StatusNotFound, orpc.ErrorJSON{Code: "NOT_FOUND", Status: 404, Message: "Not Found"})
-		return
-	}
-	var input json.RawMessage
-	if r.Method == http.MethodGet {
-		if p.Kind != api.Query {
-			writeRPCError(w, http.StatusMethodNotAllowed, orpc.ErrorJSON{Code: "METHOD_NOT_SUPPORTED", Status: 405, Message: "Method Not Supported"})
-			return
+	input := func() (json.RawMessage, error) {
+		if r.Method == http.MethodGet {
+			if vals := r.URL.Query()["data"]; len(vals) > 0 && vals[len(vals)-1] != "" {
+				return orpc.DecodeEnvelope([]byte(vals[len(vals)-1]))
+			}
+			return nil, nil
 		}
-		if vals := r.URL.Query()["data"]; len(vals) > 0 && vals[len(vals)-1] != "" {
-			input, err = orpc.DecodeEnvelope([]byte(vals[len(vals)-1]))
-		}
-	} else {
-		input, err = orpc.DecodeRequest(r, maxBody)
+		return orpc.DecodeRequest(r, maxBody)
 	}
-	if err != nil {
-		if errors.Is(err, orpc.ErrTooLarge) {
-			writeRPCError(w, http.StatusRequestEntityTooLarge, orpc.ErrorJSON{Code: "PAYLOAD_TOO_LARGE", Status: 413, Message: "Payload Too Large"})
-			return
-		}
-		writeRPCError(w, http.StatusBadRequest, orpc.ErrorJSON{Code: "BAD_REQUEST", Status: 400, Message: orpc.MalformedMessage})
-		return
-	}
-	res := s.invoker.Invoke(r.Context(), request(r, p, input))
-	commonHeaders(w, res)
-	if res.Err != nil {
-		writeRPCError(w, statusOf(res.Err), rpcError(p, res))
-		return
-	}
-	body, err := orpc.EncodeSuccess(res.Output)
-	if err != nil {
-		writeRPCError(w, 500, orpc.ErrorJSON{Code: string(apperr.Internal), Status: 500, Message: "internal error"})
-		return
+	res := s.call(r.Context(), strings.TrimPrefix(r.URL.EscapedPath(), rpcPrefix), r.Method, r.Header, input)
+	noteOutcome(r.Context(), res.outcome)
+	for k, v := range res.header {
+		w.Header()[k] = v
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	w.WriteHeader(res.status)
+	w.Write(res.body)
+}
+
+// call runs one oRPC call: the procedure's escaped path beneath the RPC
+// prefix, the HTTP method, the headers and the input, decoded only once the
+// procedure and method are known to be right (as oRPC does). A panic in the
+// procedure is answered here, so a batch item's goroutine cannot take the
+// process down.
+func (s *Server) call(ctx context.Context, escapedPath, method string, h http.Header, input func() (json.RawMessage, error)) (res callResult) {
+	traceID := telemetry.TraceID(ctx)
+	out := outcome{org: orgOf(h)}
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		slog.ErrorContext(ctx, "panic serving a call", "trace_id", traceID, "procedure", out.procedure, "org", out.org,
+			"code", string(apperr.Internal), "cause", fmt.Sprint(v), "stack", string(debug.Stack()))
+		res = refusal(traceID, 500, string(apperr.Internal), "", apperr.New(apperr.Internal, "internal error"), out)
+	}()
+	path, err := url.PathUnescape(strings.Trim(escapedPath, "/"))
+	p, ok := s.registry.Lookup(path)
+	if err != nil || !ok {
+		return refusal(traceID, http.StatusNotFound, "NOT_FOUND", "Not Found", apperr.New(apperr.NotFound, "no such procedure"), out)
+	}
+	out.procedure = p.Path()
+	if method == http.MethodGet && p.Kind != api.Query {
+		// oRPC's StrictGetMethodPlugin: a GET must be safe, so no mutation
+		// runs from a link, an image or a GET batch.
+		return refusal(traceID, http.StatusMethodNotAllowed, "METHOD_NOT_SUPPORTED", "Method Not Supported", &apperr.Error{Code: apperr.Validation,
+			Message: "GET is allowed only for queries", Fields: []apperr.FieldError{{Field: "(method)", Code: "method_not_supported", Message: p.Path() + " is a mutation: send it with POST"}}}, out)
+	}
+	in, err := input()
+	if err != nil {
+		return decodeRefusal(traceID, err, out)
+	}
+	req, rerr := request(h, p, in)
+	var resp api.Response
+	if rerr != nil {
+		resp = api.Response{Err: rerr, TraceID: traceID}
+	} else {
+		resp = s.invoker.Invoke(ctx, req)
+	}
+	out.replayed = resp.Replayed
+	res = callResult{header: callHeaders(resp), outcome: out}
+	if resp.Err != nil {
+		res.code = string(resp.Err.Code)
+		logFailure(ctx, resp.Err, traceID, out)
+		res.status = statusOf(resp.Err)
+		res.body, _ = orpc.EncodeError(rpcError(p, resp))
+		return res
+	}
+	res.code = "OK"
+	res.status = http.StatusOK
+	if res.body, err = orpc.EncodeSuccess(resp.Output); err != nil {
+		e := apperr.Wrap(apperr.Internal, err, "internal error")
+		logFailure(ctx, e, traceID, out)
+		return refusal(traceID, 500, string(apperr.Internal), "", e, out)
+	}
+	return res
+}
+
+// decodeRefusal answers an input that could not be read, with oRPC's code
+// and message for it.
+func decodeRefusal(traceID string, err error, out outcome) callResult {
+	switch {
+	case errors.Is(err, orpc.ErrTooLarge):
+		return refusal(traceID, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", "Payload Too Large", tooLarge(), out)
+	case errors.Is(err, orpc.ErrUnsupportedMediaType):
+		return refusal(traceID, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type", unsupported(), out)
+	}
+	return refusal(traceID, http.StatusBadRequest, "BAD_REQUEST", orpc.MalformedMessage, &apperr.Error{Code: apperr.Validation,
+		Message: "the request could not be decoded", Fields: []apperr.FieldError{{Field: "(body)", Code: "malformed", Message: "the body is not a valid oRPC request"}}}, out)
+}
+
+func tooLarge() *apperr.Error {
+	return apperr.New(apperr.PayloadTooLarge, "the request body exceeds %d bytes", maxBody)
+}
+
+func unsupported() *apperr.Error {
+	return apperr.New(apperr.UnsupportedMediaType, "the request body must be application/json")
+}
+
+// refusal is an RPC error answered before (or instead of) the procedure:
+// oRPC's own code, status and message where oRPC defines them, and the
+// canonical error in data, with the trace id, as for every other error.
+func refusal(traceID string, status int, code, message string, e *apperr.Error, out outcome) callResult {
+	if message == "" {
+		message = e.PublicMessage()
+	}
+	body, _ := orpc.EncodeError(orpc.ErrorJSON{Code: code, Status: status, Message: message, Data: dataOf(e, traceID)})
+	out.code = string(e.Code)
+	return callResult{status: status, body: body, outcome: out}
 }
 
 // rpcData is the canonical envelope inside oRPC's error data, with issues
@@ -82,14 +165,19 @@ type issue struct {
 	Code    string `json:"code"`
 }
 
-func rpcError(p *api.Procedure, res api.Response) orpc.ErrorJSON {
-	e := res.Err
+func dataOf(e *apperr.Error, traceID string) rpcData {
 	spec := apperr.SpecOf(e.Code)
-	data := rpcData{Type: spec.Type, FieldErrors: e.FieldList(), TraceID: res.TraceID, Retryable: spec.Retryable, Issues: []issue{}}
+	data := rpcData{Type: spec.Type, FieldErrors: e.FieldList(), TraceID: traceID, Retryable: spec.Retryable, Issues: []issue{}}
 	for _, f := range data.FieldErrors {
 		data.Issues = append(data.Issues, issue{Path: issuePath(f.Field), Message: f.Message, Code: f.Code})
 	}
-	return orpc.ErrorJSON{Defined: p.Declares(e.Code), Code: string(e.Code), Status: spec.HTTPStatus, Message: e.PublicMessage(), Data: data}
+	return data
+}
+
+func rpcError(p *api.Procedure, res api.Response) orpc.ErrorJSON {
+	e := res.Err
+	spec := apperr.SpecOf(e.Code)
+	return orpc.ErrorJSON{Defined: p.Declares(e.Code), Code: string(e.Code), Status: spec.HTTPStatus, Message: e.PublicMessage(), Data: dataOf(e, res.TraceID)}
 }
 
 // issuePath turns "address.line1" into ["address","line1"] and "status[0]"
@@ -115,128 +203,11 @@ func issuePath(field string) []any {
 	return out
 }
 
-func writeRPCError(w http.ResponseWriter, status int, e orpc.ErrorJSON) {
-	body, _ := orpc.EncodeError(e)
+// writeRPCRefusal writes a refusal of the whole HTTP request.
+func writeRPCRefusal(w http.ResponseWriter, r *http.Request, status int, code, message string, e *apperr.Error) {
+	res := refusal(telemetry.TraceID(r.Context()), status, code, message, e, outcome{org: orgOf(r.Header)})
+	noteOutcome(r.Context(), res.outcome)
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(body)
-}
-
-type batchItem struct {
-	Body    json.RawMessage   `json:"body"`
-	URL     string            `json:"url"`
-	Headers map[string]string `json:"headers"`
-	Method  string            `json:"method"`
-}
-
-type batchResult struct {
-	Index   int               `json:"index"`
-	Status  int               `json:"status"`
-	Headers map[string]string `json:"headers,omitempty"`
-	Body    json.RawMessage   `json:"body"`
-}
-
-// batch runs up to ten calls; each answer is exactly what the single call
-// would have answered. Streaming mode sends them as SSE in completion order.
-func (s *Server) batch(w http.ResponseWriter, r *http.Request) {
-	var raw []byte
-	if r.Method == http.MethodGet {
-		raw = []byte(r.URL.Query().Get("batch"))
-	} else {
-		var buf bytes.Buffer
-		if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody)); err != nil {
-			http.Error(w, "Invalid batch request", http.StatusBadRequest)
-			return
-		}
-		raw = buf.Bytes()
-	}
-	var items []batchItem
-	if err := json.Unmarshal(raw, &items); err != nil {
-		http.Error(w, "Invalid batch request", http.StatusBadRequest)
-		return
-	}
-	if len(items) > maxBatch {
-		http.Error(w, "Batch request size exceeds the maximum allowed size", http.StatusRequestEntityTooLarge)
-		return
-	}
-	buffered := r.Header.Get("X-Orpc-Batch") == "buffered"
-	results := make(chan batchResult, len(items))
-	var wg sync.WaitGroup
-	for i, it := range items {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results <- s.runItem(r, i, it)
-		}()
-	}
-	go func() { wg.Wait(); close(results) }()
-
-	if buffered {
-		out := make([]batchResult, len(items))
-		for res := range results {
-			out[res.Index] = res
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusMultiStatus)
-		json.NewEncoder(w).Encode(out)
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusMultiStatus)
-	flusher, _ := w.(http.Flusher)
-	w.Write([]byte(": \n\n"))
-	for res := range results {
-		b, _ := json.Marshal(res)
-		w.Write([]byte("event: message\ndata: "))
-		w.Write(b)
-		w.Write([]byte("\n\n"))
-		if flusher != nil {
-			flusher.Flush()
-		}
-	}
-}
-
-func (s *Server) runItem(batchReq *http.Request, index int, it batchItem) batchResult {
-	u, err := url.Parse(it.URL)
-	if err != nil || !strings.HasPrefix(u.EscapedPath(), rpcPrefix+"/") {
-		return batchResult{Index: index, Status: 404, Body: json.RawMessage(`"No procedure matched"`)}
-	}
-	method := batchReq.Method
-	if it.Method != "" {
-		method = it.Method
-	}
-	var body []byte
-	if method != http.MethodGet {
-		body = it.Body
-	} else {
-		q := u.Query()
-		q.Set("data", string(it.Body))
-		u.RawQuery = q.Encode()
-	}
-	req := httptest.NewRequestWithContext(batchReq.Context(), method, u.RequestURI(), bytes.NewReader(body))
-	for k, vs := range batchReq.Header {
-		if strings.EqualFold(k, "X-Orpc-Batch") || strings.EqualFold(k, "Content-Length") {
-			continue
-		}
-		req.Header[k] = vs
-	}
-	for k, v := range it.Headers {
-		req.Header.Set(k, v)
-	}
-	if method != http.MethodGet {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	rec := httptest.NewRecorder()
-	s.rpc(rec, req)
-	res := batchResult{Index: index, Status: rec.Code, Body: rec.Body.Bytes()}
-	for _, k := range []string{"Idempotent-Replayed", "Retry-After"} {
-		if v := rec.Header().Get(k); v != "" {
-			if res.Headers == nil {
-				res.Headers = map[string]string{}
-			}
-			res.Headers[strings.ToLower(k)] = v
-		}
-	}
-	return res
+	w.WriteHeader(res.status)
+	w.Write(res.body)
 }

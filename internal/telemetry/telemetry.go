@@ -48,26 +48,37 @@ func Setup(ctx context.Context, stdout bool, stdoutWriter io.Writer, version str
 	return tp.Shutdown, nil
 }
 
+// The authorization decision attribute and its values (api.md §7).
+// DecisionNone stays when no PDP decision was made: the call failed before
+// authorization (unauthenticated, invalid input) or needed none.
+const (
+	AuthzDecision = "hestami.authz.decision"
+	DecisionNone  = "none"
+	DecisionAllow = "allow"
+	DecisionDeny  = "deny"
+	DecisionError = "error"
+)
+
+// RecordDecision sets the PDP's decision on the span of ctx. Only the code
+// that asked the PDP knows it: a denial may reach the caller as NOT_FOUND.
+// The last decision of a call wins; a denial ends a call.
+func RecordDecision(ctx context.Context, decision string) {
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String(AuthzDecision, decision))
+}
+
 // Finish records the outcome of an operation on its span (api.md §7): the
-// result code, the authorization decision it implies and the error status.
-// No personal data goes into attributes.
+// result code and the error status. No personal data goes into attributes.
 func Finish(span trace.Span, err error) {
-	code, decision := "OK", "allow"
+	code := "OK"
 	if err != nil {
 		e := apperr.From(err)
 		code = string(e.Code)
-		switch e.Code {
-		case apperr.Forbidden, apperr.Unauthenticated:
-			decision = "deny"
-		case apperr.DependencyUnavailable:
-			decision = "error"
-		}
 		span.SetStatus(codes.Error, code)
 		if e.Code == apperr.Internal && e.Err != nil {
 			span.RecordError(e.Err)
 		}
 	}
-	span.SetAttributes(attribute.String("hestami.result_code", code), attribute.String("hestami.authz.decision", decision))
+	span.SetAttributes(attribute.String("hestami.result_code", code))
 }
 
 // TraceID returns the trace id of ctx, or "".

@@ -1,4 +1,4 @@
-package app_test
+package inputs_test
 
 import (
 	"context"
