@@ -16,6 +16,7 @@ import (
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/telemetry"
 	"github.com/hestami/concierge/internal/workflow"
 )
 
@@ -53,6 +54,10 @@ type statusOutcome struct {
 	Code        apperr.Code
 	Message     string
 	Fields      []apperr.FieldError
+	// Decision is what the PDP decided (telemetry.Decision*), for the
+	// request's span: the decision is made inside the durable transaction,
+	// whose context carries no recording span.
+	Decision string
 }
 
 func (o statusOutcome) refused(err error) statusOutcome {
@@ -116,7 +121,7 @@ func (s *Service) UpdateStatusReplayed(ctx context.Context, p authz.Principal, i
 			if h, err = s.adoptOrphan(h, st); err != nil {
 				return Case{}, true, err
 			}
-			c, err := s.await(h, fp)
+			c, err := s.await(h, fp, nil) // a replay decides nothing
 			return c, true, err
 		}
 	}
@@ -134,7 +139,7 @@ func (s *Service) UpdateStatusReplayed(ctx context.Context, p authz.Principal, i
 	if err != nil {
 		return Case{}, false, apperr.Wrap(apperr.DependencyUnavailable, err, "the workflow engine is unavailable")
 	}
-	c, err := s.await(h, fp)
+	c, err := s.await(h, fp, func(decision string) { telemetry.RecordDecision(ctx, decision) })
 	return c, false, err
 }
 
@@ -155,10 +160,19 @@ func (s *Service) adoptOrphan(h dbos.WorkflowHandle[statusOutcome], st dbos.Work
 	return rh, nil
 }
 
-func (s *Service) await(h dbos.WorkflowHandle[statusOutcome], fp string) (Case, error) {
+// await returns the workflow's outcome; record, when not nil, receives the
+// PDP decision the workflow made.
+func (s *Service) await(h dbos.WorkflowHandle[statusOutcome], fp string, record func(decision string)) (Case, error) {
 	out, err := h.GetResult()
+	if record == nil {
+		record = func(string) {}
+	}
+	if err == nil && out.Decision != "" {
+		record(out.Decision)
+	}
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.DependencyUnavailable {
+			record(telemetry.DecisionError)
 			// The PDP stayed unreachable through every retry; nothing was applied.
 			return Case{}, apperr.Wrap(apperr.DependencyUnavailable, err, "the authorization service is unavailable")
 		}
@@ -212,6 +226,7 @@ func (s *Service) applyStatusChange(ctx context.Context, q db.Querier, in status
 	p := in.principal()
 	if err := s.pdp.Authorize(ctx, p, resourceOf(before), "view"); err != nil {
 		if apperr.CodeOf(err) == apperr.Forbidden {
+			out.Decision = telemetry.DecisionDeny
 			return out.refused(table.NotFound(in.Input.ID)), nil
 		}
 		return out, err // the PDP could not answer: retried, never stored as a decision
@@ -225,10 +240,12 @@ func (s *Service) applyStatusChange(ctx context.Context, q db.Querier, in status
 	}
 	if err := s.pdp.Authorize(ctx, p, resourceOf(before), action); err != nil {
 		if apperr.CodeOf(err) == apperr.Forbidden {
+			out.Decision = telemetry.DecisionDeny
 			return out.refused(apperr.New(apperr.Forbidden, "%s", refusal)), nil
 		}
 		return out, err
 	}
+	out.Decision = telemetry.DecisionAllow
 	if !CanTransition(before.Status, to) {
 		return out.refused(apperr.New(apperr.InvalidTransition, "%s", transitionRefusal(before.Status, to))), nil
 	}
