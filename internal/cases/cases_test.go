@@ -756,4 +756,14 @@ func TestStatusChangeWhileThePDPIsDownChangesNothing(t *testing.T) {
 	if got.Status != cases.Intake || len(got.History) != 1 {
 		t.Fatalf("status %s, history %+v", got.Status, got.History)
 	}
+	// Nothing was decided, so nothing is replayed: once the PDP answers, a
+	// retry with the same key applies the change, once.
+	out, replayed, err := f.svc.UpdateStatusReplayed(f.Ctx, f.staff, cases.UpdateStatusInput{ID: c.ID, Status: "ASSESSMENT", Reason: "r"}, "down-key")
+	if err != nil || replayed || out.Status != cases.Assessment {
+		t.Fatalf("retry after the outage: %v replayed=%v %+v", err, replayed, out.Status)
+	}
+	out, replayed, err = f.svc.UpdateStatusReplayed(f.Ctx, f.staff, cases.UpdateStatusInput{ID: c.ID, Status: "ASSESSMENT", Reason: "r"}, "down-key")
+	if err != nil || !replayed || len(out.History) != 2 {
+		t.Fatalf("second retry: %v replayed=%v history %d", err, replayed, len(out.History))
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -112,18 +113,38 @@ func (s *Service) UpdateStatusReplayed(ctx context.Context, p authz.Principal, i
 	if s.wf == nil {
 		return Case{}, false, errors.New("case service: status changes need the workflow engine")
 	}
-	wfID := workflow.IDFor(UpdateStatusProcedure, p.OrgID, p.UserID, idempotencyKey)
+	keyID := workflow.IDFor(UpdateStatusProcedure, p.OrgID, p.UserID, idempotencyKey)
 	fp := fingerprint(in)
 
-	// A workflow with this id already ran (or runs): its outcome is the answer.
-	if h, err := dbos.RetrieveWorkflow[statusOutcome](s.wf.Ctx, wfID); err == nil {
-		if st, serr := h.GetStatus(); serr == nil {
+	// A workflow of this key already ran (or runs): its outcome is the
+	// answer. One that failed (the PDP or the database stayed unreachable
+	// through every retry: nothing was decided, nothing applied) answers
+	// nothing, as the idempotency table records no such failure: the key's
+	// next attempt runs under the next attempt id.
+	wfID := ""
+	for attempt := 0; attempt < maxAttempts && wfID == ""; attempt++ {
+		id := attemptID(keyID, attempt)
+		h, err := dbos.RetrieveWorkflow[statusOutcome](s.wf.Ctx, id)
+		if err != nil {
+			wfID = id
+			break
+		}
+		st, err := h.GetStatus()
+		switch {
+		case err != nil:
+			wfID = id
+		case st.Status == dbos.WorkflowStatusError:
+			continue
+		default:
 			if h, err = s.adoptOrphan(h, st); err != nil {
 				return Case{}, true, err
 			}
 			c, err := s.await(h, fp, nil) // a replay decides nothing
 			return c, true, err
 		}
+	}
+	if wfID == "" {
+		return Case{}, false, apperr.New(apperr.Conflict, "this idempotency key failed %d times; use a new key", maxAttempts)
 	}
 
 	// Authorization happens inside the workflow's transaction, on the locked
@@ -141,6 +162,18 @@ func (s *Service) UpdateStatusReplayed(ctx context.Context, p authz.Principal, i
 	}
 	c, err := s.await(h, fp, func(decision string) { telemetry.RecordDecision(ctx, decision) })
 	return c, false, err
+}
+
+// maxAttempts bounds how many failed workflows one key may leave behind.
+const maxAttempts = 20
+
+// attemptID names the attempt-th workflow of a key; the first is the key's
+// own id, so ids stay what they were before attempts existed.
+func attemptID(keyID string, attempt int) string {
+	if attempt == 0 {
+		return keyID
+	}
+	return keyID + "~" + strconv.Itoa(attempt)
 }
 
 // adoptOrphan resumes a workflow left pending by another CLI process. CLI
