@@ -155,6 +155,18 @@ func (f *Fields) MaxLen(field, value string, n int) {
 	}
 }
 
+// SingleLine records a value holding a line break, a tab or another control
+// character (C0, DEL, C1): names and titles are one line of text, and table
+// output depends on it. It says what the schema pattern of such fields says.
+func (f *Fields) SingleLine(field, value string) {
+	for _, r := range value {
+		if r < 0x20 || (r >= 0x7F && r <= 0x9F) {
+			f.Add(field, "pattern", field+" must be a single line: no line breaks, tabs or other control characters")
+			return
+		}
+	}
+}
+
 // OneOf records a value outside an enumeration (empty values are not checked).
 func (f *Fields) OneOf(field, value string, allowed []string) {
 	if value == "" {

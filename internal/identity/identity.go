@@ -91,6 +91,7 @@ func (s *Service) CreateOrg(ctx context.Context, name, typ string) (Organization
 	var f apperr.Fields
 	f.Required("name", name)
 	f.MaxLen("name", name, 200)
+	f.SingleLine("name", name)
 	f.Required("type", typ)
 	f.OneOf("type", typ, OrgTypes.Strings())
 	if err := f.Err(); err != nil {
@@ -135,6 +136,8 @@ func (s *Service) CreateUser(ctx context.Context, email, displayName string) (Us
 	}
 	f.Required("name", displayName)
 	f.MaxLen("name", displayName, 200)
+	f.SingleLine("name", displayName)
+	f.SingleLine("email", email)
 	if err := f.Err(); err != nil {
 		return User{}, err
 	}

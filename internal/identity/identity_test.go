@@ -113,3 +113,27 @@ func TestRuntimeRoleCallsOnlyTokenKeyedDefinerFunctions(t *testing.T) {
 		t.Fatalf("SECURITY DEFINER functions the runtime role can execute: %v, want %v", got, want)
 	}
 }
+
+// Organization and user names are one line of text: a control character is
+// a field error naming the field, and nothing is created.
+func TestNamesRefuseControlCharacters(t *testing.T) {
+	t.Parallel()
+	b := testkit.Setup(t)
+	for _, bad := range []string{"a\nb", "tab\there", "esc\x1b[2J", "c1\u0085"} {
+		_, err := b.Identity.CreateOrg(b.Ctx, bad, "TRUST_OR_LLC")
+		if e := apperr.From(err); e == nil || e.Code != apperr.Validation || len(e.Fields) != 1 || e.Fields[0].Field != "name" {
+			t.Errorf("org %q: %v", bad, err)
+		}
+		_, err = b.Identity.CreateUser(b.Ctx, "x@example.test", bad)
+		if e := apperr.From(err); e == nil || e.Code != apperr.Validation || len(e.Fields) != 1 || e.Fields[0].Field != "name" {
+			t.Errorf("user %q: %v", bad, err)
+		}
+	}
+	if _, err := b.Identity.CreateOrg(b.Ctx, "Chen 陈 LLC 🏠", "TRUST_OR_LLC"); err != nil {
+		t.Fatalf("a name in any script: %v", err)
+	}
+	var n int
+	if err := b.DB.Owner.QueryRow(b.Ctx, `SELECT count(*) FROM users WHERE email = 'x@example.test'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("users created: %d %v", n, err)
+	}
+}

@@ -1,60 +1,20 @@
 package pdp
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/logging/logtest"
 )
-
-// logBuffer collects the sidecar's log records as JSON lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// records returns the records whose message starts with msg.
-func (b *logBuffer) records(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(b.buf.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var r map[string]any
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
-		if m, _ := r["msg"].(string); strings.HasPrefix(m, msg) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func (b *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
 
 func binary(t *testing.T) string {
 	t.Helper()
@@ -111,9 +71,9 @@ func kill(t *testing.T, s *Sidecar) int {
 // the restart are logged.
 func TestKilledPDPIsRestarted(t *testing.T) {
 	t.Parallel()
-	var logs logBuffer
+	var logs logtest.Buffer
 	// A first restart after a second leaves time to see the calls fail.
-	s, err := Start(context.Background(), binary(t), t.TempDir(), 30*time.Second, WithLogger(logs.logger()), withBackoff(time.Second, 30*time.Second))
+	s, err := Start(context.Background(), binary(t), t.TempDir(), 30*time.Second, WithLogger(logs.Logger()), withBackoff(time.Second, 30*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +101,11 @@ func TestKilledPDPIsRestarted(t *testing.T) {
 	if now := s.PID(); now == 0 || now == pid {
 		t.Fatalf("PID after the restart: %d (killed %d)", now, pid)
 	}
-	deaths := logs.records(t, "the Cerbos PDP exited")
+	deaths := logs.Records(t, logtest.Message("the Cerbos PDP exited"))
 	if len(deaths) != 1 || deaths[0]["level"] != "ERROR" || deaths[0]["status"] != "signal: killed" || deaths[0]["pid"] != float64(pid) {
 		t.Fatalf("death log: %v", deaths)
 	}
-	restarts := logs.records(t, "restarted the Cerbos PDP")
+	restarts := logs.Records(t, logtest.Message("restarted the Cerbos PDP"))
 	if len(restarts) != 1 || restarts[0]["level"] != "INFO" || restarts[0]["pid"] != float64(s.PID()) {
 		t.Fatalf("restart log: %v", restarts)
 	}
@@ -161,8 +121,8 @@ func TestPDPWithoutBinaryKeepsRetrying(t *testing.T) {
 	if err := os.Symlink(binary(t), link); err != nil {
 		t.Fatal(err)
 	}
-	var logs logBuffer
-	s, err := Start(context.Background(), link, dir, 30*time.Second, WithLogger(logs.logger()), withBackoff(10*time.Millisecond, 40*time.Millisecond))
+	var logs logtest.Buffer
+	s, err := Start(context.Background(), link, dir, 30*time.Second, WithLogger(logs.Logger()), withBackoff(10*time.Millisecond, 40*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,12 +136,12 @@ func TestPDPWithoutBinaryKeepsRetrying(t *testing.T) {
 	}
 	kill(t, s)
 	eventually(t, "five failed restarts", func() error {
-		if n := len(logs.records(t, "restarting the Cerbos PDP failed")); n < 5 {
+		if n := len(logs.Records(t, logtest.Message("restarting the Cerbos PDP failed"))); n < 5 {
 			return errors.New("fewer than five logged")
 		}
 		return nil
 	})
-	failures := logs.records(t, "restarting the Cerbos PDP failed")
+	failures := logs.Records(t, logtest.Message("restarting the Cerbos PDP failed"))
 	for i, r := range failures {
 		if r["level"] != "ERROR" || r["attempt"] != float64(i+1) || !strings.Contains(r["err"].(string), "no such file") {
 			t.Fatalf("failure %d: %v", i+1, r)
@@ -198,7 +158,7 @@ func TestPDPWithoutBinaryKeepsRetrying(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "authorizing once the binary is back", func() error { return authorize(c) })
-	if n := len(logs.records(t, "restarted the Cerbos PDP")); n != 1 {
+	if n := len(logs.Records(t, logtest.Message("restarted the Cerbos PDP"))); n != 1 {
 		t.Fatalf("%d restarts logged, want 1", n)
 	}
 }
@@ -207,8 +167,8 @@ func TestPDPWithoutBinaryKeepsRetrying(t *testing.T) {
 // directory is gone.
 func TestStopDoesNotRestart(t *testing.T) {
 	t.Parallel()
-	var logs logBuffer
-	s, err := Start(context.Background(), binary(t), t.TempDir(), 30*time.Second, WithLogger(logs.logger()), withBackoff(time.Millisecond, time.Millisecond))
+	var logs logtest.Buffer
+	s, err := Start(context.Background(), binary(t), t.TempDir(), 30*time.Second, WithLogger(logs.Logger()), withBackoff(time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +183,7 @@ func TestStopDoesNotRestart(t *testing.T) {
 	if _, err := os.Stat(s.dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("the PDP directory after Stop: %v", err)
 	}
-	if b := logs.buf.String(); b != "" {
+	if b := logs.String(); b != "" {
 		t.Fatalf("Stop logged: %s", b)
 	}
 	s.Stop() // a second Stop is harmless
@@ -234,8 +194,8 @@ func TestStopDoesNotRestart(t *testing.T) {
 // must still be answered, not wait out the backoff.
 func TestFirstCallAfterLongOutageIsAnswered(t *testing.T) {
 	t.Parallel()
-	var logs logBuffer
-	s, err := Start(context.Background(), binary(t), t.TempDir(), 30*time.Second, WithLogger(logs.logger()), withBackoff(6*time.Second, 30*time.Second))
+	var logs logtest.Buffer
+	s, err := Start(context.Background(), binary(t), t.TempDir(), 30*time.Second, WithLogger(logs.Logger()), withBackoff(6*time.Second, 30*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +212,7 @@ func TestFirstCallAfterLongOutageIsAnswered(t *testing.T) {
 		t.Fatalf("with the PDP dead: %v, want DEPENDENCY_UNAVAILABLE", err)
 	}
 	eventually(t, "the restart", func() error {
-		if len(logs.records(t, "restarted the Cerbos PDP")) == 0 {
+		if len(logs.Records(t, logtest.Message("restarted the Cerbos PDP"))) == 0 {
 			return errors.New("not restarted yet")
 		}
 		return nil

@@ -2,13 +2,11 @@ package server_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 
 	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/logging/logtest"
 	"github.com/hestami/concierge/internal/server"
 )
 
@@ -78,38 +77,6 @@ func TestSpanRecordsThePDPDecision(t *testing.T) {
 	}
 }
 
-// syncBuffer collects log output written from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines(t *testing.T, traceID string) []map[string]any {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []map[string]any
-	for _, l := range strings.Split(s.b.String(), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("log line %q: %v", l, err)
-		}
-		if m["trace_id"] == traceID {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // One access line per request with the fields operators search by; an
 // error line with the cause of an INTERNAL (which the caller never sees), a
 // warn line for a dependency outage; never a token, an e-mail or free text.
@@ -117,7 +84,7 @@ func (s *syncBuffer) lines(t *testing.T, traceID string) []map[string]any {
 func TestLogsOneLinePerRequestWithoutSecrets(t *testing.T) {
 	s := newStack(t)
 	org := s.W.Rivera.ID
-	buf := &syncBuffer{}
+	buf := &logtest.Buffer{}
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewJSONHandler(buf, nil)))
 	t.Cleanup(func() { slog.SetDefault(prev) })
@@ -128,7 +95,7 @@ func TestLogsOneLinePerRequestWithoutSecrets(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("%d %s", st, body)
 	}
-	lines := buf.lines(t, h.Get("X-Trace-Id"))
+	lines := buf.Records(t, logtest.Trace(h.Get("X-Trace-Id")))
 	if len(lines) != 1 {
 		t.Fatalf("want one line, got %v", lines)
 	}
@@ -144,11 +111,11 @@ func TestLogsOneLinePerRequestWithoutSecrets(t *testing.T) {
 		t.Errorf("latency_ms missing: %v", l)
 	}
 	_, h, _ = s.call(t, "POST", "/api/v1/case/v1/create", as(s.Owner, org, "Idempotency-Key", "log-1"), in)
-	if l := buf.lines(t, h.Get("X-Trace-Id")); len(l) != 1 || l[0]["replayed"] != true {
+	if l := buf.Records(t, logtest.Trace(h.Get("X-Trace-Id"))); len(l) != 1 || l[0]["replayed"] != true {
 		t.Errorf("replay: %v", l)
 	}
 	_, h, _ = s.call(t, "POST", "/api/v1/rpc/case/v1/get", as(s.Owner, org), `{"json":{"id":"CASE-2020-9"}}`)
-	if l := buf.lines(t, h.Get("X-Trace-Id")); len(l) != 1 || l[0]["code"] != "NOT_FOUND" || l[0]["status"] != 404.0 || l[0]["path"] != "/api/v1/rpc" {
+	if l := buf.Records(t, logtest.Trace(h.Get("X-Trace-Id"))); len(l) != 1 || l[0]["code"] != "NOT_FOUND" || l[0]["status"] != 404.0 || l[0]["path"] != "/api/v1/rpc" {
 		t.Errorf("not found: %v", l)
 	}
 
@@ -201,7 +168,7 @@ func TestLogsOneLinePerRequestWithoutSecrets(t *testing.T) {
 			t.Errorf("%s: the cause reached the caller: %s", c.name, out.String())
 		}
 		var access, failure map[string]any
-		for _, l := range buf.lines(t, trace) {
+		for _, l := range buf.Records(t, logtest.Trace(trace)) {
 			if l["msg"] == "request" {
 				access = l
 			} else if l["level"] == c.level {
@@ -216,9 +183,7 @@ func TestLogsOneLinePerRequestWithoutSecrets(t *testing.T) {
 		}
 	}
 
-	buf.mu.Lock()
-	all := buf.b.String()
-	buf.mu.Unlock()
+	all := buf.String()
 	for _, secret := range []string{s.Owner, email, title, "Bearer"} {
 		if strings.Contains(all, secret) {
 			t.Errorf("the log holds %q:\n%s", secret, all)

@@ -27,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -198,6 +199,10 @@ func run(ctx context.Context, opts options) (invalid bool, err error) {
 		cl.run()
 		logf("cleaned up")
 	}()
+	// The server logs one JSON line per request, as `hestami serve` does;
+	// formatting it is part of the full stack's cost, the lines themselves
+	// would bury the report.
+	slog.SetDefault(slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	st, err := start(ctx, opts, &cl)
 	if err != nil {
 		return false, err

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,48 +19,12 @@ import (
 	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/identity"
+	"github.com/hestami/concierge/internal/logging/logtest"
 	"github.com/hestami/concierge/internal/pdp"
 	"github.com/hestami/concierge/internal/testkit"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-// stderr is serve's standard error, read while serve writes it.
-type stderr struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *stderr) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *stderr) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
-// records returns the JSON log records whose message starts with msg.
-func (s *stderr) records(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(s.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var r map[string]any
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("serve wrote a line that is not a JSON record: %q", line)
-		}
-		if m, _ := r["msg"].(string); strings.HasPrefix(m, msg) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
 
 // serving is a `hestami serve` running in the test.
 type serving struct {
@@ -173,7 +136,7 @@ func TestServeRecoversFromPDPDeath(t *testing.T) {
 	v.Set("authz.pdp_address", "")
 	v.Set("authz.cerbos_binary", link)
 	v.Set("workflow.executor_id", "serve-pdp-test")
-	var errOut stderr
+	var errOut logtest.Buffer
 	f := factory.New(v)
 	f.Out, f.ErrOut = io.Discard, &errOut
 	defer f.Close()
@@ -188,7 +151,7 @@ func TestServeRecoversFromPDPDeath(t *testing.T) {
 
 	var base string
 	until(t, served, "serve to listen", func() error {
-		if rs := errOut.records(t, "hestami serving"); len(rs) == 1 {
+		if rs := errOut.Records(t, logtest.Message("hestami serving")); len(rs) == 1 {
 			base, _ = rs[0]["addr"].(string)
 			return nil
 		}
@@ -246,16 +209,16 @@ func TestServeRecoversFromPDPDeath(t *testing.T) {
 	if served.err != nil {
 		t.Fatalf("serve: %v", served.err)
 	}
-	if rs := errOut.records(t, "the Cerbos PDP exited"); len(rs) != 1 || rs[0]["level"] != "ERROR" || rs[0]["pid"] != float64(pid) || rs[0]["status"] != "signal: killed" {
+	if rs := errOut.Records(t, logtest.Message("the Cerbos PDP exited")); len(rs) != 1 || rs[0]["level"] != "ERROR" || rs[0]["pid"] != float64(pid) || rs[0]["status"] != "signal: killed" {
 		t.Fatalf("death log: %v", rs)
 	}
-	if rs := errOut.records(t, "restarting the Cerbos PDP failed"); len(rs) == 0 || rs[0]["level"] != "ERROR" {
+	if rs := errOut.Records(t, logtest.Message("restarting the Cerbos PDP failed")); len(rs) == 0 || rs[0]["level"] != "ERROR" {
 		t.Fatalf("failed restarts log: %v", rs)
 	}
-	if rs := errOut.records(t, "restarted the Cerbos PDP"); len(rs) != 1 || rs[0]["level"] != "INFO" {
+	if rs := errOut.Records(t, logtest.Message("restarted the Cerbos PDP")); len(rs) != 1 || rs[0]["level"] != "INFO" {
 		t.Fatalf("restart log: %v", rs)
 	}
-	if rs := errOut.records(t, "shutting down"); len(rs) != 1 {
+	if rs := errOut.Records(t, logtest.Message("shutting down")); len(rs) != 1 {
 		t.Fatalf("shutdown log: %v", rs)
 	}
 	if out := errOut.String(); strings.Contains(out, tok.Token) || strings.Contains(out, email) {
