@@ -767,3 +767,25 @@ func TestStatusChangeWhileThePDPIsDownChangesNothing(t *testing.T) {
 		t.Fatalf("second retry: %v replayed=%v history %d", err, replayed, len(out.History))
 	}
 }
+
+// Any spelling of a case id names the case in a status change (PostgreSQL
+// never sees one it cannot cast), and a key reused for another input is
+// refused without being reported as a replay.
+func TestStatusChangeIdSpellingsAndReusedKeys(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.open("Leak")
+	out, replayed, err := f.svc.UpdateStatusReplayed(f.Ctx, f.staff, cases.UpdateStatusInput{ID: "urn:uuid:" + c.ID, Status: "ASSESSMENT", Reason: "r"}, "spell")
+	if err != nil || replayed || out.Status != cases.Assessment {
+		t.Fatalf("urn:uuid id: %v replayed=%v %s", err, replayed, out.Status)
+	}
+	_, replayed, err = f.svc.UpdateStatusReplayed(f.Ctx, f.staff, cases.UpdateStatusInput{ID: c.ID, Status: "ON_HOLD", Reason: "r"}, "spell")
+	wantCode(t, err, apperr.IdempotencyKeyReused)
+	if replayed {
+		t.Fatal("a refused key reuse is reported as a replay")
+	}
+	_, replayed, err = f.svc.UpdateStatusReplayed(f.Ctx, f.staff, cases.UpdateStatusInput{ID: "urn:uuid:" + c.ID, Status: "ASSESSMENT", Reason: "r"}, "spell")
+	if err != nil || !replayed {
+		t.Fatalf("the same input again: %v replayed=%v", err, replayed)
+	}
+}

@@ -125,22 +125,25 @@ func (s *Service) UpdateStatusReplayed(ctx context.Context, p authz.Principal, i
 	for attempt := 0; attempt < maxAttempts && wfID == ""; attempt++ {
 		id := attemptID(keyID, attempt)
 		h, err := dbos.RetrieveWorkflow[statusOutcome](s.wf.Ctx, id)
-		if err != nil {
-			wfID = id
-			break
+		var st dbos.WorkflowStatus
+		if err == nil {
+			st, err = h.GetStatus()
 		}
-		st, err := h.GetStatus()
 		switch {
-		case err != nil:
+		case errors.Is(err, dbos.ErrNonExistentWorkflow):
 			wfID = id
-		case st.Status == dbos.WorkflowStatusError:
+		case err != nil:
+			// Not knowing whether this attempt exists, starting another
+			// could apply the change twice.
+			return Case{}, false, apperr.Wrap(apperr.DependencyUnavailable, err, "the workflow engine is unavailable")
+		case failed(st.Status):
 			continue
 		default:
 			if h, err = s.adoptOrphan(h, st); err != nil {
-				return Case{}, true, err
+				return Case{}, false, err
 			}
-			c, err := s.await(h, fp, nil) // a replay decides nothing
-			return c, true, err
+			c, stored, err := s.await(h, fp, nil) // a replay decides nothing
+			return c, stored, err
 		}
 	}
 	if wfID == "" {
@@ -160,8 +163,15 @@ func (s *Service) UpdateStatusReplayed(ctx context.Context, p authz.Principal, i
 	if err != nil {
 		return Case{}, false, apperr.Wrap(apperr.DependencyUnavailable, err, "the workflow engine is unavailable")
 	}
-	c, err := s.await(h, fp, func(decision string) { telemetry.RecordDecision(ctx, decision) })
+	c, _, err := s.await(h, fp, func(decision string) { telemetry.RecordDecision(ctx, decision) })
 	return c, false, err
+}
+
+// failed reports whether a workflow ended without an outcome: its function
+// failed (the PDP or the database stayed unreachable through every retry,
+// so its transaction rolled back), or it was cancelled or given up on.
+func failed(st dbos.WorkflowStatusType) bool {
+	return st == dbos.WorkflowStatusError || st == dbos.WorkflowStatusCancelled || st == dbos.WorkflowStatusMaxRecoveryAttemptsExceeded
 }
 
 // maxAttempts bounds how many failed workflows one key may leave behind.
@@ -193,9 +203,11 @@ func (s *Service) adoptOrphan(h dbos.WorkflowHandle[statusOutcome], st dbos.Work
 	return rh, nil
 }
 
-// await returns the workflow's outcome; record, when not nil, receives the
-// PDP decision the workflow made.
-func (s *Service) await(h dbos.WorkflowHandle[statusOutcome], fp string, record func(decision string)) (Case, error) {
+// await returns the workflow's outcome, and whether it is one (the stored
+// success or refusal of this input, as opposed to a failure to get it or a
+// key used for another input); record, when not nil, receives the PDP
+// decision the workflow made.
+func (s *Service) await(h dbos.WorkflowHandle[statusOutcome], fp string, record func(decision string)) (Case, bool, error) {
 	out, err := h.GetResult()
 	if record == nil {
 		record = func(string) {}
@@ -207,17 +219,17 @@ func (s *Service) await(h dbos.WorkflowHandle[statusOutcome], fp string, record 
 		if apperr.CodeOf(err) == apperr.DependencyUnavailable {
 			record(telemetry.DecisionError)
 			// The PDP stayed unreachable through every retry; nothing was applied.
-			return Case{}, apperr.Wrap(apperr.DependencyUnavailable, err, "the authorization service is unavailable")
+			return Case{}, false, apperr.Wrap(apperr.DependencyUnavailable, err, "the authorization service is unavailable")
 		}
-		return Case{}, apperr.Wrap(apperr.Internal, err, "the status change failed")
+		return Case{}, false, apperr.Wrap(apperr.Internal, err, "the status change failed")
 	}
 	if out.Fingerprint != fp {
-		return Case{}, apperr.New(apperr.IdempotencyKeyReused, "this idempotency key was already used with a different input")
+		return Case{}, false, apperr.New(apperr.IdempotencyKeyReused, "this idempotency key was already used with a different input")
 	}
 	if out.Code != "" {
-		return Case{}, &apperr.Error{Code: out.Code, Message: out.Message, Fields: out.Fields}
+		return Case{}, true, &apperr.Error{Code: out.Code, Message: out.Message, Fields: out.Fields}
 	}
-	return *out.Case, nil
+	return *out.Case, true, nil
 }
 
 // pdpRetries bounds how often the durable transaction is retried while the
@@ -248,8 +260,11 @@ func (s *Service) applyStatusChange(ctx context.Context, q db.Querier, in status
 	}
 	before, err := load(ctx, q, in.Input.ID, true)
 	if err != nil {
-		if apperr.CodeOf(err) == apperr.NotFound {
-			return out.refused(err), nil
+		// Nothing is written yet: a refusal the database raised (a
+		// malformed reference, say) is an outcome like any other.
+		switch mapped := db.MapError(err); apperr.CodeOf(mapped) {
+		case apperr.NotFound, apperr.Validation:
+			return out.refused(mapped), nil
 		}
 		return out, err
 	}

@@ -41,7 +41,8 @@ type Table[T any] struct {
 	// NumberColumn holds a human reference a record may be named by instead
 	// of its id ("" when there is none).
 	NumberColumn string
-	// Order is the list order; the zero value is newest first.
+	// Order is the list order: NewestFirst, or a column of its own. A table
+	// without one cannot be listed (List says so instead of guessing).
 	Order Order[T]
 }
 
@@ -92,20 +93,21 @@ func (t *Table[T]) NotFound(ref string) error {
 // It does not authorize: callers decide on what it returns.
 func (t *Table[T]) Load(ctx context.Context, q db.Querier, ref string, forUpdate bool) (T, error) {
 	var zero T
-	where := ""
-	switch {
-	case uuid.Validate(ref) == nil:
-		where = `id = $1::uuid`
-	case t.NumberColumn != "":
+	where, arg := "", ref
+	// uuid.Parse also reads forms PostgreSQL does not (urn:uuid:…, braces):
+	// what is bound is always the canonical spelling.
+	if id, err := uuid.Parse(ref); err == nil {
+		where, arg = `id = $1::uuid`, id.String()
+	} else if t.NumberColumn != "" {
 		where = t.NumberColumn + ` = $1`
-	default:
+	} else {
 		return zero, t.NotFound(ref)
 	}
 	sql := `SELECT ` + t.Columns + ` FROM ` + t.Name + ` WHERE ` + where
 	if forUpdate {
 		sql += ` FOR UPDATE`
 	}
-	v, err := t.Scan(q.QueryRow(ctx, sql, ref))
+	v, err := t.Scan(q.QueryRow(ctx, sql, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return zero, t.NotFound(ref)
 	}
@@ -174,11 +176,18 @@ type Page struct {
 // plan for "view", as SQL) and that match filters.
 func List[T any](ctx context.Context, d *db.DB, pdp authz.Decider, p authz.Principal, t *Table[T], page Page,
 	filters func(f *Filters)) (listing.Page[T], error) {
+	if t.Order.Key == nil && t.Order.created == nil {
+		return listing.Page[T]{}, apperr.New(apperr.Internal, "records: table %s declares no list order", t.Name)
+	}
 	var fields apperr.Fields
 	limit := listing.Limit(&fields, page.Limit)
 	cur := listing.Decode(&fields, page.Cursor)
-	if cur != nil && uuid.Validate(cur.ID) != nil {
-		fields.Add("cursor", "invalid", "cursor is not one this server returned")
+	if cur != nil {
+		if id, err := uuid.Parse(cur.ID); err != nil {
+			fields.Add("cursor", "invalid", "cursor is not one this server returned")
+		} else {
+			cur.ID = id.String()
+		}
 	}
 	if err := fields.Err(); err != nil {
 		return listing.Page[T]{}, err

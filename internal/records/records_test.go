@@ -87,6 +87,13 @@ func TestGetHidesWhatThePDPDenies(t *testing.T) {
 	if err.Error() != fmt.Sprintf("case %s not found", c.ID) || errMissing.Error() != fmt.Sprintf("case %s not found", missing) {
 		t.Fatalf("messages differ in form: %q / %q", err, errMissing)
 	}
+	// Any spelling of the id names the record; PostgreSQL never sees one
+	// it cannot cast.
+	for _, spelling := range []string{"urn:uuid:" + c.ID, "{" + c.ID + "}"} {
+		if got, err := records.Get(f.Ctx, f.DB, f.PDP, f.w.OakTrustee, tbl, spelling, nil); err != nil || got.ID != c.ID {
+			t.Fatalf("%s: %+v %v", spelling, got, err)
+		}
+	}
 	// Neither an id nor, for a table without numbers, a number.
 	noNumbers := table(fullPlan)
 	noNumbers.NumberColumn = ""
@@ -137,7 +144,8 @@ func TestForgedCursorsAreFieldErrors(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	tbl := table(fullPlan)
-	for _, cur := range []string{"garbage", listing.Encode("2026-01-01T00:00:00Z", "not-a-uuid"), listing.Encode("yesterday", f.cases[0].ID)} {
+	for _, cur := range []string{"garbage", listing.Encode("2026-01-01T00:00:00Z", "not-a-uuid"), listing.Encode("yesterday", f.cases[0].ID),
+		listing.Encode("2026-01-01T00:00:00Z", "urn:uuid:"+f.cases[0].ID+"x")} {
 		_, err := records.List(f.Ctx, f.DB, f.PDP, f.w.OakTrustee, tbl, records.Page{Cursor: cur}, nil)
 		e := apperr.From(err)
 		if e == nil || e.Code != apperr.Validation || len(e.Fields) != 1 || e.Fields[0].Field != "cursor" {
@@ -155,5 +163,18 @@ func TestUnmappedPlanAttributeFailsClosed(t *testing.T) {
 	page, err := records.List(f.Ctx, f.DB, f.PDP, f.w.OakTrustee, onlyID, records.Page{}, nil)
 	if apperr.CodeOf(err) != apperr.Internal || len(page.Items) != 0 {
 		t.Fatalf("got %d items, %v", len(page.Items), err)
+	}
+}
+
+// A table that declares no order cannot be listed: an error naming the
+// table, not a panic on the second page.
+func TestListWithoutAnOrderIsRefused(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	unordered := table(fullPlan)
+	unordered.Order = records.Order[row]{}
+	_, err := records.List(f.Ctx, f.DB, f.PDP, f.w.OakTrustee, unordered, records.Page{Limit: 1}, nil)
+	if apperr.CodeOf(err) != apperr.Internal {
+		t.Fatalf("got %v", err)
 	}
 }
