@@ -283,5 +283,5 @@ func checkTimes(v reflect.Value, path []string, out *[]apperr.FieldError) {
 // GetInput names one record by its id (or, where the domain has one, its
 // human number such as CASE-2026-7).
 type GetInput struct {
-	ID string `json:"id" jsonschema:"minLength=1,maxLength=100"`
+	ID string `json:"id" jsonschema:"minLength=1,maxLength=100,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
 }

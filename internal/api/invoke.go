@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel"
@@ -223,7 +224,7 @@ func resourceID(v any, idx []int) string {
 		return ""
 	}
 	f := rv.FieldByIndex(idx)
-	if f.Kind() != reflect.String || strings.ContainsAny(f.String(), " \t\n") {
+	if f.Kind() != reflect.String || strings.IndexFunc(f.String(), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return ""
 	}
 	return f.String()

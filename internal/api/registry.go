@@ -18,6 +18,7 @@ import (
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/workflow"
 )
 
 // Kind separates reads from writes: every mutation needs an idempotency key.
@@ -139,6 +140,13 @@ func (p *Procedure) Action() string {
 // module whose procedures are durable also implements WorkflowModule.
 type Module interface {
 	Register(r *Registry)
+}
+
+// WorkflowModule is a module with durable procedures: it registers their
+// workflows on the engine they will run on, before the engine launches.
+type WorkflowModule interface {
+	Module
+	RegisterWorkflows(e *workflow.Engine)
 }
 
 // NewRegistry declares the procedures of modules.

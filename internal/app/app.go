@@ -55,15 +55,14 @@ func New(d *db.DB, pdp authz.Decider) *App {
 	return a
 }
 
+// Operator is the identity service alone, for operator commands that need
+// only the database (organizations, users, memberships, tokens).
+func Operator(d *db.DB) *identity.Service { return identity.New(d) }
+
 // Declarations is the registry without any dependency: what every procedure
 // is (for the OpenAPI document, the Go client and CLI help). Its procedures
 // must not be called.
 func Declarations() *api.Registry { return New(nil, nil).Registry }
-
-// workflowModule is a module with durable procedures.
-type workflowModule interface {
-	RegisterWorkflows(e *workflow.Engine)
-}
 
 // StartWorkflows creates the DBOS engine with executorID, registers every
 // module's workflows and launches it (which recovers executorID's pending
@@ -77,7 +76,7 @@ func (a *App) StartWorkflows(ctx context.Context, executorID string, logger *slo
 		return err
 	}
 	for _, m := range a.modules() {
-		if wm, ok := m.(workflowModule); ok {
+		if wm, ok := m.(api.WorkflowModule); ok {
 			wm.RegisterWorkflows(e)
 		}
 	}

@@ -1,6 +1,7 @@
 // Package authz asks the Cerbos PDP. Authorize answers for one resource;
-// QueryFilter turns the PDP's query plan into a SQL predicate for lists. Any
-// PDP error, timeout or unknown plan expression denies.
+// QueryFilter turns the PDP's query plan into a SQL predicate for lists. A PDP
+// error or timeout is DEPENDENCY_UNAVAILABLE and an unknown plan expression an
+// error: the call fails closed, nothing is allowed.
 package authz
 
 import (

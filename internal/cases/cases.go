@@ -76,7 +76,7 @@ type ListInput struct {
 
 // UpdateStatusInput moves a case through the state machine.
 type UpdateStatusInput struct {
-	ID                string `json:"id" jsonschema:"minLength=1,maxLength=100"`
+	ID                string `json:"id" jsonschema:"minLength=1,maxLength=100,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
 	Status            Status `json:"status"`
 	Reason            string `json:"reason,omitempty" jsonschema:"maxLength=2000"`
 	ResolutionSummary string `json:"resolutionSummary,omitempty" jsonschema:"maxLength=10000"`

@@ -59,7 +59,7 @@ type CreateInput struct {
 
 // UpdateInput changes the fields that are set.
 type UpdateInput struct {
-	ID      string   `json:"id" jsonschema:"minLength=1,maxLength=100"`
+	ID      string   `json:"id" jsonschema:"minLength=1,maxLength=100,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
 	Name    *string  `json:"name,omitempty" jsonschema:"minLength=1,maxLength=200,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$"`
 	Type    *Type    `json:"type,omitempty"`
 	Address *Address `json:"address,omitempty"`
@@ -195,7 +195,7 @@ func (s *Service) UpdateTx(ctx context.Context, q db.Querier, p authz.Principal,
 	a := after.Address
 	out, err := scan(q.QueryRow(ctx, `UPDATE properties SET name = $2, type = $3, address_line1 = $4, address_line2 = $5, city = $6,
 		region = $7, postal_code = $8, country = $9, active = $10, updated_at = now() WHERE id = $1 RETURNING `+columns,
-		in.ID, after.Name, after.Type, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country, after.Active))
+		before.ID, after.Name, after.Type, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country, after.Active))
 	if err != nil {
 		return out, err
 	}

@@ -154,3 +154,20 @@ func TestListIsFilteredAndPaged(t *testing.T) {
 		t.Fatalf("pages: %s", got)
 	}
 }
+
+// Any spelling of a property id names it, in a read and in an update alike.
+func TestIdSpellings(t *testing.T) {
+	t.Parallel()
+	b := testkit.Setup(t)
+	w := b.NewWorld()
+	p := b.NewProperty(w.RiveraOwner, "Home")
+	name := "Renamed"
+	for _, ref := range []string{"urn:uuid:" + p.ID, "{" + p.ID + "}", strings.ToUpper(p.ID)} {
+		if got, err := b.Property.Get(b.Ctx, w.RiveraOwner, ref); err != nil || got.ID != p.ID {
+			t.Fatalf("get %s: %+v %v", ref, got, err)
+		}
+		if got, err := b.Property.Update(b.Ctx, w.RiveraOwner, property.UpdateInput{ID: ref, Name: &name}); err != nil || got.ID != p.ID {
+			t.Fatalf("update %s: %+v %v", ref, got, err)
+		}
+	}
+}

@@ -72,7 +72,7 @@ func (c *Client) Call(ctx context.Context, procedure string, in, out any, key st
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return Result{}, apperr.Wrap(apperr.DependencyUnavailable, err, "the hestami server is unreachable: %v", err)
+		return Result{}, apperr.Wrap(apperr.DependencyUnavailable, err, "the hestami server at %s is unreachable", c.BaseURL)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)

@@ -30,6 +30,11 @@ func TestSingleLineFieldsRefuseControlCharacters(t *testing.T) {
 		}},
 		{"property/v1/update", "name", func(v string) map[string]any { return map[string]any{"id": id, "name": v} }},
 		{"case/v1/create", "title", func(v string) map[string]any { return map[string]any{"propertyId": id, "title": v} }},
+		// References too: they reach logs and span attributes.
+		{"case/v1/get", "id", func(v string) map[string]any { return map[string]any{"id": v} }},
+		{"property/v1/get", "id", func(v string) map[string]any { return map[string]any{"id": v} }},
+		{"property/v1/update", "id", func(v string) map[string]any { return map[string]any{"id": v} }},
+		{"case/v1/updateStatus", "id", func(v string) map[string]any { return map[string]any{"id": v, "status": "ASSESSMENT"} }},
 	}
 	for _, f := range []string{"line1", "line2", "city", "region", "postalCode"} {
 		cases = append(cases,

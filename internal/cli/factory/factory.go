@@ -114,7 +114,7 @@ func (f *Factory) DB(ctx context.Context) (*db.DB, error) {
 	}
 	d, err := db.Open(ctx, ownerURL, cfg.Database.AppURL)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "database unavailable: %v", err)
+		return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "the database is unavailable (check database.url / database.app_url, or `hestami db status`)")
 	}
 	f.db = d
 	f.closers = append(f.closers, d.Close)
@@ -160,7 +160,7 @@ func (f *Factory) PDP(ctx context.Context) (*authz.Client, error) {
 	}
 	c, err := authz.Dial(addr, cfg.Authz.Timeout)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "authorization service unavailable: %v", err)
+		return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "the authorization service (Cerbos PDP) is unavailable (check authz.pdp_address)")
 	}
 	f.pdp = c.WithPlanCache(cfg.Authz.PlanCacheTTL)
 	return f.pdp, nil
@@ -183,7 +183,7 @@ func (f *Factory) Identity(ctx context.Context) (*identity.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return identity.New(d), nil
+	return app.Operator(d), nil
 }
 
 // App builds the application (internal/app) over the database and the PDP;
@@ -208,7 +208,7 @@ func (f *Factory) App(ctx context.Context, withWorkflows bool) (*app.App, error)
 		if f.Serve {
 			executorID = cfg.Workflow.ExecutorID
 		}
-		if err := f.app.StartWorkflows(ctx, executorID, nil); err != nil {
+		if err := f.app.StartWorkflows(ctx, executorID, f.logger(cfg)); err != nil {
 			return nil, err
 		}
 	}

@@ -193,7 +193,8 @@ func PrintError(w io.Writer, err error, asJSON bool) int {
 	traceID := traceOf(err)
 	internal := e.Code == apperr.Internal
 	debug := false
-	if internal {
+	// A dependency's own error text (a driver's, gRPC's) is for the log too.
+	if internal || (e.Code == apperr.DependencyUnavailable && e.Err != nil) {
 		debug = logCause(w, e, traceID)
 	}
 	switch {
