@@ -189,7 +189,7 @@ func DecodeRequest(r *http.Request, maxBytes int64) (json.RawMessage, error) {
 	switch {
 	case r.Header.Get("Content-Disposition") != "":
 		return nil, ErrUnsupportedMediaType
-	case ct == "" || (perr == nil && strings.HasPrefix(mediaType, "application/json")):
+	case IsJSON(ct):
 		body, err := readAll(r, maxBytes)
 		if err != nil {
 			return nil, err
@@ -204,6 +204,18 @@ func DecodeRequest(r *http.Request, maxBytes int64) (json.RawMessage, error) {
 
 // ErrTooLarge means the body exceeds the limit.
 var ErrTooLarge = errors.New("request body too large")
+
+// IsJSON reports whether a request's Content-Type announces JSON: none at
+// all (oRPC's own reading), application/json with any parameters, or a
+// +json type. Every JSON path (single calls, batches, plain JSON) uses this
+// one rule.
+func IsJSON(contentType string) bool {
+	if contentType == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
 
 // ErrUnsupportedMediaType means the body's content type is not one an RPC
 // client sends.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -41,11 +40,9 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
 		raw = []byte(r.URL.Query().Get("batch"))
 	} else {
-		if ct := r.Header.Get("Content-Type"); ct != "" {
-			if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-				writeRPCRefusal(w, r, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type", unsupported())
-				return
-			}
+		if !orpc.IsJSON(r.Header.Get("Content-Type")) {
+			writeRPCRefusal(w, r, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type", unsupported())
+			return
 		}
 		if r.ContentLength > maxBody {
 			writeRPCRefusal(w, r, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", "Payload Too Large", tooLarge())

@@ -175,6 +175,8 @@ func TestTransportErrorsCarryStatusShapeAndTraceID(t *testing.T) {
 		{"rpc form", "POST", "/api/v1/rpc/case/v1/list", auth("Content-Type", "application/x-www-form-urlencoded"), func() io.Reader { return strings.NewReader(`a=1`) }, 415, "UNSUPPORTED_MEDIA_TYPE"},
 		{"plain text/plain", "POST", "/api/v1/case/v1/list", auth("Content-Type", "text/plain"), func() io.Reader { return strings.NewReader(`{}`) }, 415, "UNSUPPORTED_MEDIA_TYPE"},
 		{"plain form", "POST", "/api/v1/case/v1/list", auth("Content-Type", "application/x-www-form-urlencoded"), func() io.Reader { return strings.NewReader(`a=1`) }, 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"rpc jsonl", "POST", "/api/v1/rpc/case/v1/list", auth("Content-Type", "application/jsonl"), func() io.Reader { return strings.NewReader(`{"json":{}}`) }, 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"plain json-seq", "POST", "/api/v1/case/v1/list", auth("Content-Type", "application/json-seq"), func() io.Reader { return strings.NewReader(`{}`) }, 415, "UNSUPPORTED_MEDIA_TYPE"},
 		{"batch text/plain", "POST", "/api/v1/rpc/case/v1/list/__batch__", auth("Content-Type", "text/plain", "X-Orpc-Batch", "buffered"), func() io.Reader { return strings.NewReader(`[]`) }, 415, "UNSUPPORTED_MEDIA_TYPE"},
 		{"rpc too large", "POST", "/api/v1/rpc/case/v1/list", auth("Content-Type", "application/json"), big, 413, "PAYLOAD_TOO_LARGE"},
 		{"rpc too large chunked", "POST", "/api/v1/rpc/case/v1/list", auth("Content-Type", "application/json"), func() io.Reader { return unsized{big()} }, 413, "PAYLOAD_TOO_LARGE"},
@@ -213,13 +215,23 @@ func TestTransportErrorsCarryStatusShapeAndTraceID(t *testing.T) {
 		{"rpc GET query", "GET", "/api/v1/rpc/case/v1/list?data=" + urlQueryEscape(`{"json":{}}`), "", ``},
 		{"plain json charset", "POST", "/api/v1/case/v1/list", "application/json; charset=utf-8", `{}`},
 		{"plain no content type", "POST", "/api/v1/case/v1/list", "", `{}`},
+		// One rule on every JSON path: application/json with parameters, or +json.
+		{"rpc +json", "POST", "/api/v1/rpc/case/v1/list", "application/vnd.api+json", `{"json":{}}`},
+		{"plain +json", "POST", "/api/v1/case/v1/list", "application/vnd.api+json", `{}`},
+		{"batch json charset", "POST", "/api/v1/rpc/__batch__", "application/json; charset=utf-8", `[{"url":"/api/v1/rpc/case/v1/list","body":{"json":{}}}]`},
+		{"batch +json", "POST", "/api/v1/rpc/__batch__", "application/vnd.api+json", `[{"url":"/api/v1/rpc/case/v1/list","body":{"json":{}}}]`},
 	} {
 		h := auth()
 		if c.ct != "" {
 			h.Set("Content-Type", c.ct)
 		}
+		want := 200
+		if strings.Contains(c.path, "__batch__") {
+			h.Set("X-Orpc-Batch", "buffered")
+			want = 207
+		}
 		st, rh, body := s.do(t, c.method, c.path, h, strings.NewReader(c.body))
-		if st != 200 || rh.Get("X-Trace-Id") == "" {
+		if st != want || rh.Get("X-Trace-Id") == "" {
 			t.Errorf("%s: %d %s", c.name, st, body)
 		}
 	}

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"mime"
 	"net/http"
 	"strings"
 
 	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/orpc"
 	"github.com/hestami/concierge/internal/telemetry"
 )
 
@@ -33,11 +33,9 @@ func (s *Server) plain(w http.ResponseWriter, r *http.Request) {
 	}
 	out.procedure = p.Path()
 	noteOutcome(ctx, out) // known now, should the procedure panic
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			fail(unsupported())
-			return
-		}
+	if !orpc.IsJSON(r.Header.Get("Content-Type")) {
+		fail(unsupported())
+		return
 	}
 	if r.ContentLength > maxBody {
 		fail(tooLarge())

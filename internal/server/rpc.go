@@ -134,7 +134,7 @@ func tooLarge() *apperr.Error {
 }
 
 func unsupported() *apperr.Error {
-	return apperr.New(apperr.UnsupportedMediaType, "the request body must be application/json")
+	return apperr.New(apperr.UnsupportedMediaType, "the request body must be application/json (Content-Type: application/json; curl -d sends application/x-www-form-urlencoded unless told)")
 }
 
 // refusal is an RPC error answered before (or instead of) the procedure:
