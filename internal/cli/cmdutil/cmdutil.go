@@ -13,6 +13,7 @@ import (
 	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/cli/output"
+	"github.com/hestami/concierge/internal/listing"
 )
 
 // declarations answers what a procedure is (kind, durability) before any
@@ -73,5 +74,29 @@ func Print(f *factory.Factory, v any, human func()) error {
 		return output.JSON(f.Out, v)
 	}
 	human()
+	return nil
+}
+
+// PrintPage prints one page of a list: the page as JSON with --json, else a
+// table of row(item) under header, then on stderr (so a pipe gets only rows)
+// "no <plural>" for an empty page and how to ask for the next one.
+func PrintPage[T any](f *factory.Factory, page listing.Page[T], plural string, header []string, row func(T) []string) error {
+	if f.JSON {
+		return output.JSON(f.Out, page)
+	}
+	if len(page.Items) == 0 {
+		fmt.Fprintf(f.ErrOut, "no %s\n", plural)
+		return nil
+	}
+	rows := make([][]string, 0, len(page.Items))
+	for _, it := range page.Items {
+		rows = append(rows, row(it))
+	}
+	if err := output.Table(f.Out, header, rows); err != nil {
+		return err
+	}
+	if page.NextCursor != "" {
+		fmt.Fprintf(f.ErrOut, "more: --cursor %s\n", page.NextCursor)
+	}
 	return nil
 }

@@ -150,16 +150,10 @@ func newList(f *factory.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cmdutil.Print(f, page, func() {
-				rows := make([][]string, 0, len(page.Items))
-				for _, c := range page.Items {
-					rows = append(rows, []string{c.Number, string(c.Status), string(c.Priority), string(c.Category), c.Title, c.ID})
-				}
-				output.Table(f.Out, []string{"NUMBER", "STATUS", "PRIORITY", "CATEGORY", "TITLE", "ID"}, rows)
-				if page.NextCursor != "" {
-					fmt.Fprintf(f.ErrOut, "more: --cursor %s\n", page.NextCursor)
-				}
-			})
+			return cmdutil.PrintPage(f, page, "cases match", []string{"NUMBER", "STATUS", "PRIORITY", "CATEGORY", "TITLE", "ID"},
+				func(c cases.Case) []string {
+					return []string{c.Number, string(c.Status), string(c.Priority), string(c.Category), c.Title, c.ID}
+				})
 		},
 	}
 	fl := cmd.Flags()

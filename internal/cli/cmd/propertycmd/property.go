@@ -92,16 +92,10 @@ func newList(f *factory.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cmdutil.Print(f, page, func() {
-				rows := make([][]string, 0, len(page.Items))
-				for _, p := range page.Items {
-					rows = append(rows, []string{p.ID, p.Name, string(p.Type), p.Address.City, strconv.FormatBool(p.Active)})
-				}
-				output.Table(f.Out, []string{"ID", "NAME", "TYPE", "CITY", "ACTIVE"}, rows)
-				if page.NextCursor != "" {
-					fmt.Fprintf(f.ErrOut, "more: --cursor %s\n", page.NextCursor)
-				}
-			})
+			return cmdutil.PrintPage(f, page, "properties", []string{"ID", "NAME", "property.PropertyE", "CITY", "ACTIVE"},
+				func(p property.Property) []string {
+					return []string{p.ID, p.Name, string(p.Type), p.Address.City, strconv.FormatBool(p.Active)}
+				})
 		},
 	}
 	cmdutil.LimitVar(cmd.Flags(), &in.Limit)
