@@ -1,11 +1,10 @@
 package server_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,20 +79,11 @@ func newStack(t *testing.T, wrap ...func(http.Handler) http.Handler) *stack {
 // call sends one request and returns status, headers and body.
 func (s *stack) call(t *testing.T, method, path string, headers map[string]string, body string) (int, http.Header, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL+path, bytes.NewBufferString(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := http.Header{}
 	for k, v := range headers {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
+	return s.do(t, method, path, h, strings.NewReader(body))
 }
 
 // as returns the headers of a JSON call by token in org.
