@@ -53,12 +53,16 @@ func Main(m *testing.M) {
 
 func run(m *testing.M) (int, error) {
 	ctx := context.Background()
+	reapOrphans(ctx, os.TempDir())
 	var err error
 	dataRoot, err = os.MkdirTemp("", "hestami-test-")
 	if err != nil {
 		return 1, err
 	}
 	defer os.RemoveAll(dataRoot)
+	if err := claim(dataRoot); err != nil {
+		return 1, err
+	}
 	// The postgres OS user (when we are root) must traverse it.
 	if err := os.Chmod(dataRoot, 0o755); err != nil {
 		return 1, err
