@@ -92,7 +92,7 @@ func newList(f *factory.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cmdutil.PrintPage(f, page, "properties", []string{"ID", "NAME", "property.PropertyE", "CITY", "ACTIVE"},
+			return cmdutil.PrintPage(f, page, "properties", []string{"ID", "NAME", "TYPE", "CITY", "ACTIVE"},
 				func(p property.Property) []string {
 					return []string{p.ID, p.Name, string(p.Type), p.Address.City, strconv.FormatBool(p.Active)}
 				})
