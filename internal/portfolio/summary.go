@@ -87,15 +87,17 @@ const spendSource = `SELECT NULL::uuid AS property_id, NULL::timestamptz AS spen
 const approvalSource = `SELECT NULL::uuid AS property_id WHERE false`
 
 // summaryCTEs follow a "members" CTE (id, name of the properties summed)
-// and take the closed statuses as $1.
-const summaryCTEs = `,
+// and take the closed statuses as $1; spend is the spend source.
+func summaryCTEs(spend string) string {
+	return `,
 	open_cases AS (
 		SELECT c.property_id, c.status, c.priority FROM cases c JOIN members m ON m.id = c.property_id
 		WHERE c.status <> ALL ($1::text[])),
-	spend AS (` + spendSource + `),
+	spend AS (` + spend + `),
 	member_spend AS (SELECT s.property_id, s.spent_at, s.amount, s.currency FROM spend s JOIN members m ON m.id = s.property_id),
 	approvals AS (` + approvalSource + `),
 	member_approvals AS (SELECT a.property_id FROM approvals a JOIN members m ON m.id = a.property_id)`
+}
 
 // summaryColumns are the aggregates, each over the CTEs above; amounts leave
 // the database as numeric text, so no float ever holds them.
@@ -123,16 +125,20 @@ const summaryColumns = `
 
 // portfolioSummarySQL reads the portfolio ($2) and its summary in one
 // statement: no row when the portfolio does not exist (or RLS hides it).
-const portfolioSummarySQL = `WITH pf AS (SELECT ` + columns + ` FROM portfolios WHERE id = $2::uuid),
+func portfolioSummarySQL(spend string) string {
+	return `WITH pf AS (SELECT ` + columns + ` FROM portfolios WHERE id = $2::uuid),
 	members AS (SELECT pr.id, pr.name FROM properties pr
 		JOIN portfolio_properties pp ON pp.organization_id = pr.organization_id AND pp.property_id = pr.id
-		WHERE pp.portfolio_id = $2::uuid)` + summaryCTEs + `
+		WHERE pp.portfolio_id = $2::uuid)` + summaryCTEs(spend) + `
 	SELECT pf.*,` + summaryColumns + ` FROM pf`
+}
 
 // organizationSummarySQL sums every property of the active organization
 // (RLS shows no other).
-const organizationSummarySQL = `WITH members AS (SELECT id, name FROM properties)` + summaryCTEs + `
+func organizationSummarySQL(spend string) string {
+	return `WITH members AS (SELECT id, name FROM properties)` + summaryCTEs(spend) + `
 	SELECT` + summaryColumns
+}
 
 // tally is what scanning the aggregates yields before it is ordered.
 type tally struct {
@@ -182,6 +188,10 @@ func closedArg() []string {
 // PDP decides on the portfolio as read; one the principal may not view is
 // NOT_FOUND, its numbers never leave this function.
 func (s *Service) Summary(ctx context.Context, p authz.Principal, ref string) (Summary, error) {
+	return s.summary(ctx, p, ref, spendSource)
+}
+
+func (s *Service) summary(ctx context.Context, p authz.Principal, ref, spend string) (Summary, error) {
 	id, err := uuid.Parse(ref)
 	if err != nil {
 		return Summary{}, table.NotFound(ref)
@@ -190,7 +200,7 @@ func (s *Service) Summary(ctx context.Context, p authz.Principal, ref string) (S
 	var t tally
 	err = s.db.InTenantRead(ctx, p.OrgID, func(q db.Querier) error {
 		dest := append([]any{&pf.ID, &pf.OrganizationID, &pf.Name, &pf.Description, &pf.PropertyIDs, &pf.CreatedBy, &pf.CreatedAt, &pf.UpdatedAt}, t.dest()...)
-		return q.QueryRow(ctx, portfolioSummarySQL, closedArg(), id.String()).Scan(dest...)
+		return q.QueryRow(ctx, portfolioSummarySQL(spend), closedArg(), id.String()).Scan(dest...)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Summary{}, table.NotFound(ref)
@@ -212,13 +222,17 @@ const orgKind = "organization"
 // PDP decides first (nothing is read for a principal it refuses), then one
 // statement (one QueryRow) reads every aggregate.
 func (s *Service) OrganizationSummary(ctx context.Context, p authz.Principal) (Summary, error) {
+	return s.organizationSummary(ctx, p, spendSource)
+}
+
+func (s *Service) organizationSummary(ctx context.Context, p authz.Principal, spend string) (Summary, error) {
 	res := authz.Resource{Kind: orgKind, ID: p.OrgID, Attr: map[string]any{"org_id": p.OrgID}}
 	if err := s.pdp.Authorize(ctx, p, res, "view_summary"); err != nil {
 		return Summary{}, err
 	}
 	var t tally
 	err := s.db.InTenantRead(ctx, p.OrgID, func(q db.Querier) error {
-		return q.QueryRow(ctx, organizationSummarySQL, closedArg()).Scan(t.dest()...)
+		return q.QueryRow(ctx, organizationSummarySQL(spend), closedArg()).Scan(t.dest()...)
 	})
 	if err != nil {
 		return Summary{}, err
