@@ -19,6 +19,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmd/membercmd"
 	"github.com/hestami/concierge/internal/cli/cmd/migratecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/orgcmd"
+	"github.com/hestami/concierge/internal/cli/cmd/portfoliocmd"
 	"github.com/hestami/concierge/internal/cli/cmd/propertycmd"
 	"github.com/hestami/concierge/internal/cli/cmd/servecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/tokencmd"
@@ -98,7 +99,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 		return false
 	}
 	root.AddCommand(
-		casecmd.NewCmd(f), propertycmd.NewCmd(f),
+		casecmd.NewCmd(f), propertycmd.NewCmd(f), portfoliocmd.NewCmd(f),
 		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
