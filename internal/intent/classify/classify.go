@@ -73,6 +73,7 @@ func NewRules() *Rules {
 	r := &Rules{lexicon: map[string]string{}, vocab: map[string]bool{}}
 	for _, l := range lexicon {
 		r.vocab[l.lemma] = true
+		r.lexicon[l.lemma] = l.lemma // a lemma is never bent further ("weed" is not "we")
 		for _, f := range l.forms {
 			r.lexicon[f] = l.lemma
 			r.vocab[f] = true

@@ -356,3 +356,25 @@ func TestUnknownValuePanics(t *testing.T) {
 	}()
 	category("PLUMBING")
 }
+
+// A pattern word that is a regular inflection of another word the rules know
+// shadows it: the text's "cooling" stays "cooling" and never reads as "cool".
+// Patterns name the stem only.
+func TestPatternsNameStems(t *testing.T) {
+	r := NewRules()
+	for _, c := range r.rules {
+		for _, el := range c.elems {
+			for _, w := range el.words {
+				if _, listed := r.lexicon[w]; listed {
+					continue
+				}
+				for _, stem := range inflections(w) {
+					if r.vocab[stem] && stem != w {
+						t.Errorf("pattern %q names %q, an inflection of %q", c.pattern, w, stem)
+						break
+					}
+				}
+			}
+		}
+	}
+}
