@@ -167,7 +167,11 @@ func (r *Rules) match(toks []token) []match {
 		rule := &r.rules[i]
 		for start := range toks {
 			words, ok := rule.at(toks, start, 0)
-			if !ok || anyCovered(covered, words) {
+			// A context rule (a tag only) reads words other rules
+			// claimed: "light fixture" is both a repair object and
+			// the electrics that make a drip urgent.
+			context := rule.category == "" && rule.priority == ""
+			if !ok || !context && anyCovered(covered, words) {
 				continue
 			}
 			end := words[len(words)-1] + 1
@@ -175,7 +179,7 @@ func (r *Rules) match(toks []token) []match {
 				continue
 			}
 			for _, w := range words {
-				covered[w] = true
+				covered[w] = covered[w] || !context
 			}
 			ms = append(ms, match{rule: rule, start: start, end: end, words: words})
 		}
