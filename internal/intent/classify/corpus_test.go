@@ -87,4 +87,27 @@ var corpus = []labelled{
 	{"whenever you get a chance, the screen door needs a new spring", "REPAIR", "LOW"},
 }
 
-var holdout = []labelled{}
+var holdout = []labelled{
+	{"hi there, the shower drain is super slow, takes forever to go down", "REPAIR", "NORMAL"},
+	{"Water coming through the bedroom ceiling light!! what do I do", "REPAIR", "URGENT"},
+	{"my tenant says the stove burner clicks but won't light", "REPAIR", "NORMAL"},
+	{"we can smell natural gas outside by the meter", "EMERGENCY", "EMERGENCY"},
+	{"hot water heater is making popping noises", "REPAIR", "NORMAL"},
+	{"the pipes froze last night and now nothing comes out of the kitchen tap", "REPAIR", "URGENT"},
+	{"Can we get the carpets steam cleaned before the new tenants move in", "MAINTENANCE", "NORMAL"},
+	{"looking to redo the backyard landscaping, maybe a patio. no rush", "IMPROVEMENT", "LOW"},
+	{"city sent a letter saying our deck was built without a permit", "COMPLIANCE", "HIGH"},
+	{"need the HOA to sign off on new windows before the installer comes", "HOA_APPROVAL", "NORMAL"},
+	{"can you get pricing from 2-3 roofers, the roof is 20 yrs old", "VENDOR_QUOTE", "NORMAL"},
+	{"the painter left drips all over the floor and still sent a full invoice, not paying that", "DISPUTE", "NORMAL"},
+	{"what day does the landscaper come?", "INQUIRY", "LOW"},
+	{"Bathroom exhaust fan stopped working", "REPAIR", "NORMAL"},
+	{"toilet is leaking at the base, there's water on the floor every morning", "REPAIR", "HIGH"},
+	{"there's a wasp nest by the front door, kids are scared to go out", "MAINTENANCE", "NORMAL"},
+	{"heat pump is blowing cold air and its 15 degrees out", "REPAIR", "URGENT"},
+	{"Smoke coming out of the dryer vent!!!", "EMERGENCY", "EMERGENCY"},
+	{"would love to add a second bathroom upstairs at some point", "IMPROVEMENT", "LOW"},
+	{"our neighbors tree branches are hanging over the fence, they refuse to trim them", "DISPUTE", "NORMAL"},
+	{"there was a small leak under the sink but I tightened it and its fine now, no need to come", "REPAIR", "LOW"},
+	{"Is my property in a flood zone? insurance is asking", "INQUIRY", "LOW"},
+}
