@@ -182,6 +182,24 @@ func TestNegationKeepsTheOtherIssue(t *testing.T) {
 // Rules match whole words. Decided: "leakage" is a leak (listed in the
 // lexicon), "heater" is not "heat" (an appliance, which may be fine while
 // the house has heat), and no word matches inside another.
+// Some negators belong to the phrase: the missing permit or approval is
+// itself the problem, as the missing heat is.
+func TestAbsenceIsTheIssue(t *testing.T) {
+	c := NewRules()
+	for _, tc := range []struct {
+		text, category string
+	}{
+		{"the previous owner finished the basement without permits", "COMPLIANCE"},
+		{"the garage conversion is unpermitted", "COMPLIANCE"},
+		{"our rental registration has expired", "COMPLIANCE"},
+		{"the shed went up without HOA approval", "HOA_APPROVAL"},
+	} {
+		if p := c.Classify(tc.text); string(p.Category) != tc.category {
+			t.Errorf("%q: %s, want %s (cues %s)", tc.text, p.Category, tc.category, cueString(p.Cues))
+		}
+	}
+}
+
 func TestWordBoundaries(t *testing.T) {
 	c := NewRules()
 	for _, tc := range []struct {
@@ -232,6 +250,7 @@ func TestEnglishVariants(t *testing.T) {
 		{[]string{"moldy walls", "mouldy walls", "mould in the bathroom", "mildew in the shower", "black molds"}, "REPAIR"},
 		{[]string{"plumming problem", "plumbing problem", "electrical outlett", "outlets are dead", "toliet clogged", "clogged toilet"}, "REPAIR"},
 		{[]string{"furnance is out", "furnace went out", "heating not working", "the heat doesn't work", "heat won't come on"}, "REPAIR"},
+		{[]string{"frozen pipes", "the pipe froze", "water line is frozen", "pipes are freezing up"}, "REPAIR"},
 		{[]string{"need a quote", "need quotes", "a qoute please", "get an estamate", "two estimates"}, "VENDOR_QUOTE"},
 		{[]string{"HOA approval", "h.o.a. approval", "the HOA's approval", "homeowners association"}, "HOA_APPROVAL"},
 	} {
