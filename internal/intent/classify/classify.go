@@ -52,6 +52,8 @@ type Cue struct {
 	Priority cases.Priority `json:"priority,omitempty"`
 	// Negated cues ("no leak", "isn't flooding") count for nothing.
 	Negated bool `json:"negated,omitempty"`
+	// Rule is the pattern (or combination) that recognised the phrase.
+	Rule string `json:"rule"`
 }
 
 // Rules is the deterministic, offline classifier: phrase rules over
@@ -130,7 +132,8 @@ func (r *Rules) Classify(text string) Proposal {
 	raised := cases.Priority("")
 	relax := false
 	for _, m := range ms {
-		cues = append(cues, Cue{Phrase: m.phrase, Category: m.rule.category, Priority: m.rule.priority, Negated: m.negated})
+		cues = append(cues, Cue{Phrase: m.phrase, Category: m.rule.category, Priority: m.rule.priority, Negated: m.negated,
+			Rule: m.rule.pattern})
 		if m.negated {
 			continue
 		}
@@ -153,7 +156,8 @@ func (r *Rules) Classify(text string) Proposal {
 		if !ok {
 			continue
 		}
-		cues = append(cues, Cue{Phrase: strings.Join(phrases, " + "), Category: c.category, Priority: c.priority})
+		cues = append(cues, Cue{Phrase: strings.Join(phrases, " + "), Category: c.category, Priority: c.priority,
+			Rule: c.label})
 		if c.category != "" {
 			score[c.category] += comboWeight
 		}

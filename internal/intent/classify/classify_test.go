@@ -303,8 +303,12 @@ func TestProposalCarriesNameVersionAndReasons(t *testing.T) {
 	if p.Confidence <= 0 || p.Confidence > 1 {
 		t.Errorf("confidence %v", p.Confidence)
 	}
-	if !hasCue(p, "leaking") {
-		t.Errorf("cues %s", cueString(p.Cues))
+	if got := cue(t, p, "leaking"); got.Rule != "leak" || got.Category != "REPAIR" || got.Priority != "HIGH" {
+		t.Errorf("cue %+v", got)
+	}
+	combo := NewRules().Classify("no heat and it's freezing")
+	if got := cue(t, combo, "no heat + freezing"); got.Rule != "no heat in the cold" || got.Priority != "URGENT" {
+		t.Errorf("combo cue %+v", got)
 	}
 	// The same text always gives the same proposal.
 	for range 3 {
