@@ -214,6 +214,8 @@ func TestWordBoundaries(t *testing.T) {
 		{"firewood delivery for the fireplace", []string{"fire"}},
 		{"new flooring in the den", []string{"flood", "flooring"}},
 		{"please sparkle clean the windows", []string{"spark"}},
+		{"fire the plumber, he overcharged us", []string{"fire"}},
+		{"the electrician says the old panel is a fire hazard", []string{"fire"}},
 	} {
 		p := c.Classify(tc.text)
 		for _, a := range tc.absent {

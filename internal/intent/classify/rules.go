@@ -136,7 +136,9 @@ var ruleTable = []rule{
 	{"gas ~ smell, smell ~ gas|propane, gas|propane leak, rotten egg", "EMERGENCY", 8, "EMERGENCY", "hazard", ""},
 	{"spark", "EMERGENCY", 8, "EMERGENCY", "hazard", ""},
 	{"smoke", "EMERGENCY", 8, "EMERGENCY", "hazard", "detector|alarm"},
-	{"fire, on fire", "EMERGENCY", 8, "EMERGENCY", "hazard", "pit|place|extinguisher|inspection|marshal|code|alarm|department|sprinkler"},
+	// "fire the plumber" is a verb and "fire hazard" a risk, not a fire
+	{"fire, on fire", "EMERGENCY", 8, "EMERGENCY", "hazard", "pit|place|extinguisher|inspection|marshal|code|alarm|department|sprinkler|hazard|risk|the|him|her|them|this|that|our|my|your|us"},
+	{"fire hazard|risk", "REPAIR", 3, "HIGH", "", ""},
 	{"smell ~ burn, burn ~ smell", "EMERGENCY", 8, "EMERGENCY", "hazard", ""},
 	{"flood", "EMERGENCY", 8, "EMERGENCY", "hazard", "zone|insurance|light|lights|plain|map|certificate"},
 	{"burst ~ pipe|line|hose, pipe|line|hose ~ burst", "EMERGENCY", 8, "EMERGENCY", "hazard", ""},
