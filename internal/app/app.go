@@ -19,6 +19,7 @@ import (
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/identity"
+	"github.com/hestami/concierge/internal/ownership"
 	"github.com/hestami/concierge/internal/property"
 	"github.com/hestami/concierge/internal/workflow"
 	"github.com/hestami/concierge/migrations"
@@ -27,28 +28,30 @@ import (
 // App is a built hestami: its connections, its domain services and the
 // pipeline that runs their procedures.
 type App struct {
-	DB       *db.DB
-	PDP      authz.Decider
-	Identity *identity.Service
-	Property *property.Service
-	Cases    *cases.Service
-	Registry *api.Registry
-	Invoker  *api.Invoker
+	DB        *db.DB
+	PDP       authz.Decider
+	Identity  *identity.Service
+	Property  *property.Service
+	Cases     *cases.Service
+	Ownership *ownership.Service
+	Registry  *api.Registry
+	Invoker   *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
 	Engine *workflow.Engine
 }
 
 // modules lists every domain area, in registration order.
 func (a *App) modules() []api.Module {
-	return []api.Module{a.Property, a.Cases}
+	return []api.Module{a.Property, a.Cases, a.Ownership}
 }
 
 // New builds the domain services over d and pdp and declares their
 // procedures. Durable procedures answer only after StartWorkflows.
 func New(d *db.DB, pdp authz.Decider) *App {
 	a := &App{DB: d, PDP: pdp, Identity: identity.New(d),
-		Property: property.New(d, pdp),
-		Cases:    cases.New(d, pdp, nil),
+		Property:  property.New(d, pdp),
+		Cases:     cases.New(d, pdp, nil),
+		Ownership: ownership.New(d, pdp),
 	}
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d}
