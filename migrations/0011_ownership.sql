@@ -34,7 +34,10 @@ CREATE UNIQUE INDEX ownerships_live_user_role_idx ON ownerships (organization_id
 -- slip past a plain check; the trigger locks the property row first (every
 -- ownership write of the service takes the same lock before anything else),
 -- and in READ COMMITTED its queries then run on a snapshot taken after the
--- lock was granted, so they see every write committed before it.
+-- lock was granted, so they see every write committed before it. NO KEY
+-- UPDATE rather than UPDATE: it excludes the other ownership writers all the
+-- same, but not the KEY SHARE lock each insert's foreign-key check already
+-- holds on the property, which would deadlock two inserters.
 CREATE FUNCTION ownerships_check_property() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -42,7 +45,7 @@ DECLARE
   prop uuid := COALESCE(NEW.property_id, OLD.property_id);
   total numeric;
 BEGIN
-  PERFORM 1 FROM properties WHERE organization_id = org AND id = prop FOR UPDATE;
+  PERFORM 1 FROM properties WHERE organization_id = org AND id = prop FOR NO KEY UPDATE;
   SELECT COALESCE(sum(percentage), 0) INTO total FROM ownerships
     WHERE organization_id = org AND property_id = prop AND status = 'ACTIVE';
   IF total > 100 THEN

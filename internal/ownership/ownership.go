@@ -4,9 +4,13 @@
 // share, from when to when.
 //
 // Two rules span a property's records, so each write locks the property row
-// (FOR UPDATE) before it reads or writes any of them, decides in that
-// transaction, and a constraint trigger taking the same lock checks both
-// again as the last wall (migrations/0011_ownership.sql):
+// before it reads or writes any of them, decides in that transaction, and a
+// constraint trigger taking the same lock checks both again as the last
+// wall (migrations/0011_ownership.sql). The lock is FOR NO KEY UPDATE: it
+// serializes ownership writes exactly as FOR UPDATE would, but does not
+// block the KEY SHARE locks of foreign-key checks (a case being opened on
+// the property), and two writers that both inserted a row (holding KEY
+// SHARE) before the trigger's lock cannot deadlock on it.
 //
 //   - the percentages of the ACTIVE records of a property sum to at most 100;
 //   - the last ACTIVE OWNER of a property cannot be suspended, removed, or
@@ -295,7 +299,7 @@ func lastOwnerError() error {
 // first; it reports false when the tenant has no such property.
 func (s *Service) lockProperty(ctx context.Context, q db.Querier, propertyID string) (bool, error) {
 	var one int
-	err := q.QueryRow(ctx, `SELECT 1 FROM properties WHERE id = $1 FOR UPDATE`, propertyID).Scan(&one)
+	err := q.QueryRow(ctx, `SELECT 1 FROM properties WHERE id = $1 FOR NO KEY UPDATE`, propertyID).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -469,7 +473,7 @@ func (s *Service) change(ctx context.Context, q db.Querier, p authz.Principal, i
 	// that held the lock before may have changed it.
 	var propertyID string
 	err := q.QueryRow(ctx, `SELECT p.id FROM ownerships o JOIN properties p ON p.organization_id = o.organization_id AND p.id = o.property_id
-		WHERE o.id = $1 FOR UPDATE OF p`, id).Scan(&propertyID)
+		WHERE o.id = $1 FOR NO KEY UPDATE OF p`, id).Scan(&propertyID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Ownership{}, table.NotFound(id)
 	}
