@@ -19,6 +19,7 @@ import (
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/identity"
+	"github.com/hestami/concierge/internal/ownership"
 	"github.com/hestami/concierge/internal/portfolio"
 	"github.com/hestami/concierge/internal/property"
 	"github.com/hestami/concierge/internal/workflow"
@@ -34,6 +35,7 @@ type App struct {
 	Property  *property.Service
 	Cases     *cases.Service
 	Portfolio *portfolio.Service
+	Ownership *ownership.Service
 	Registry  *api.Registry
 	Invoker   *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -42,7 +44,12 @@ type App struct {
 
 // modules lists every domain area, in registration order.
 func (a *App) modules() []api.Module {
-	return []api.Module{a.Property, a.Cases, a.Portfolio}
+	return []api.Module{
+		a.Property,
+		a.Cases,
+		a.Portfolio,
+		a.Ownership,
+	}
 }
 
 // New builds the domain services over d and pdp and declares their
@@ -52,6 +59,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Property:  property.New(d, pdp),
 		Cases:     cases.New(d, pdp, nil),
 		Portfolio: portfolio.New(d, pdp),
+		Ownership: ownership.New(d, pdp),
 	}
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d}

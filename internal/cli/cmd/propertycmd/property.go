@@ -18,7 +18,7 @@ import (
 // NewCmd returns `hestami property`.
 func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "property", Short: "Manage properties of the active organization"}
-	cmd.AddCommand(newCreate(f), newGet(f), newList(f), newUpdate(f))
+	cmd.AddCommand(newCreate(f), newGet(f), newList(f), newUpdate(f), newOwner(f))
 	return cmd
 }
 

@@ -1,0 +1,78 @@
+package ownership
+
+import (
+	"strings"
+
+	"github.com/invopop/jsonschema"
+
+	"github.com/hestami/concierge/internal/enum"
+)
+
+// Role is how a party holds a property.
+type Role string
+
+const (
+	Owner          Role = "OWNER"
+	CoOwner        Role = "CO_OWNER"
+	TrusteeManager Role = "TRUSTEE_MANAGER"
+)
+
+// Roles lists every ownership role.
+var Roles = enum.New(Owner, CoOwner, TrusteeManager).Stored("ownerships", "role")
+
+// JSONSchema makes every Role field an enum.
+func (Role) JSONSchema() *jsonschema.Schema { return Roles.Schema() }
+
+// Status is where an ownership record is in its life.
+type Status string
+
+const (
+	Active              Status = "ACTIVE"
+	PendingVerification Status = "PENDING_VERIFICATION"
+	Suspended           Status = "SUSPENDED"
+	Terminated          Status = "TERMINATED"
+)
+
+// Statuses lists every status.
+var Statuses = enum.New(Active, PendingVerification, Suspended, Terminated).Stored("ownerships", "status")
+
+// JSONSchema makes every Status field an enum.
+func (Status) JSONSchema() *jsonschema.Schema { return Statuses.Schema() }
+
+// Initial lists the statuses a new record may start in: a record is never
+// created already suspended or terminated.
+var Initial = []Status{Active, PendingVerification}
+
+// Transitions is the status machine: from → allowed targets. TERMINATED is
+// absent as a key: it is final, and a terminated record changes no more.
+var Transitions = map[Status][]Status{
+	PendingVerification: {Active, Terminated},
+	Active:              {Suspended, Terminated},
+	Suspended:           {Active, Terminated},
+}
+
+// CanTransition reports whether the machine allows from → to.
+func CanTransition(from, to Status) bool {
+	for _, s := range Transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Terminal reports whether no transition leaves s.
+func Terminal(s Status) bool { return len(Transitions[s]) == 0 }
+
+// transitionRefusal explains a refused from → to and names the way forward.
+func transitionRefusal(from, to Status) string {
+	msg := "an ownership in " + string(from) + " cannot move to " + string(to)
+	if Terminal(from) {
+		return msg + " (" + string(from) + " is final)"
+	}
+	allowed := make([]string, len(Transitions[from]))
+	for i, s := range Transitions[from] {
+		allowed[i] = string(s)
+	}
+	return msg + "; allowed: " + strings.Join(allowed, ", ")
+}
