@@ -11,14 +11,16 @@ import (
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/identity"
+	"github.com/hestami/concierge/internal/ownership"
 	"github.com/hestami/concierge/internal/property"
 )
 
 // Services is what seeding needs.
 type Services struct {
-	Identity *identity.Service
-	Property *property.Service
-	Cases    *cases.Service
+	Identity  *identity.Service
+	Property  *property.Service
+	Ownership *ownership.Service
+	Cases     *cases.Service
 }
 
 // Result lists what the seed created or found.
@@ -165,6 +167,11 @@ func Seed(ctx context.Context, s Services) (Result, error) {
 		}
 		r.Properties[p.key] = created.ID
 	}
+	for _, p := range props {
+		if err := seedOwnership(ctx, s, r, p); err != nil {
+			return r, err
+		}
+	}
 	for i, c := range demoCases {
 		owner, err := s.Identity.Principal(ctx, r.Users[c.owner].ID, r.Organizations[c.org])
 		if err != nil {
@@ -204,4 +211,33 @@ func Seed(ctx context.Context, s Services) (Result, error) {
 		r.Cases = append(r.Cases, SeededCase{Org: c.org, ID: cs.ID, Number: cs.Number, Title: cs.Title, Status: string(cs.Status)})
 	}
 	return r, nil
+}
+
+// seedOwnership records who owns a property, once: the individual owner
+// holds it outright; a trust's property is owned by the trust (an external
+// party) and managed by its trustee.
+func seedOwnership(ctx context.Context, s Services, r Result, p propSpec) error {
+	actor, err := s.Identity.Principal(ctx, r.Users[p.owner].ID, r.Organizations[p.org])
+	if err != nil {
+		return err
+	}
+	existing, err := s.Ownership.List(ctx, actor, ownership.ListInput{PropertyID: r.Properties[p.key]})
+	if err != nil || len(existing.Items) > 0 {
+		return err
+	}
+	full := ownership.Percent("100")
+	records := []ownership.AddInput{{Party: ownership.Party{UserID: actor.UserID}, Role: ownership.Owner, Percentage: &full}}
+	if r.Users[p.owner].Role == "TRUSTEE_MANAGER" {
+		records = []ownership.AddInput{
+			{Party: ownership.Party{Name: "The Oak Hollow Family Trust"}, Role: ownership.Owner, Percentage: &full},
+			{Party: ownership.Party{UserID: actor.UserID}, Role: ownership.TrusteeManager},
+		}
+	}
+	for _, in := range records {
+		in.PropertyID = r.Properties[p.key]
+		if _, err := s.Ownership.Add(ctx, actor, in); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -30,7 +30,7 @@ Running it again reuses what exists and prints new demo tokens.`,
 			if err != nil {
 				return err
 			}
-			r, err := demo.Seed(cmd.Context(), demo.Services{Identity: s.Identity, Property: s.Property, Cases: s.Cases})
+			r, err := demo.Seed(cmd.Context(), demo.Services{Identity: s.Identity, Property: s.Property, Ownership: s.Ownership, Cases: s.Cases})
 			if err != nil {
 				return err
 			}
