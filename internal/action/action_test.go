@@ -368,3 +368,60 @@ func TestResolvingNeedsEveryActionFinal(t *testing.T) {
 	}
 	f.mustCreate("Check the repair")
 }
+
+// waitForCaseRowWaiter returns once a transaction waits for a case row.
+func waitForCaseRowWaiter(t *testing.T, f *fixture) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := f.DB.Owner.QueryRow(f.Ctx, `SELECT count(*) FROM pg_locks
+			WHERE locktype = 'tuple' AND relation = 'cases'::regclass
+			  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no transaction ever waited for the case row")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// An action added while a resolve holds the case row is decided on the row
+// the resolve leaves: it is refused, so no resolved case has open work. The
+// resolve here is the same lock and write done by hand, so that the add is
+// certainly waiting before it commits.
+func TestAddingBesideAResolveWaitsAndIsRefused(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	if err := f.moveCase(f.c, cases.Assessment, cases.InProgress); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := f.DB.Owner.Begin(f.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(f.Ctx) }()
+	if _, err := tx.Exec(f.Ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, f.c.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.create(f.staff, action.CreateInput{CaseID: f.c.ID, Title: "slipped in"})
+		done <- err
+	}()
+	waitForCaseRowWaiter(t, f)
+	if _, err := tx.Exec(f.Ctx, `UPDATE cases SET status = 'RESOLVED', resolution_summary = 'fixed' WHERE id = $1`, f.c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(f.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantMessage(t, <-done, apperr.Conflict, "is RESOLVED")
+	if got := f.list(f.staff, f.c.ID); len(got) != 0 {
+		t.Fatalf("actions of the resolved case: %+v", got)
+	}
+}
