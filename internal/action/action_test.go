@@ -426,3 +426,22 @@ func TestAddingBesideAResolveWaitsAndIsRefused(t *testing.T) {
 		t.Fatalf("actions of the resolved case: %+v", got)
 	}
 }
+
+// A blocked action may be dropped; it then waits on nothing.
+func TestCancellingABlockedActionClearsWhatItWaitedOn(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	a := f.mustCreate("Ask the HOA")
+	for _, step := range []struct {
+		verb string
+		in   any
+	}{{"start", action.StartInput{ID: a.ID}}, {"block", action.BlockInput{ID: a.ID, WaitingOn: "the board"}}} {
+		if _, err := f.do(f.staff, step.verb, step.in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := f.do(f.staff, "cancel", action.CancelInput{ID: a.ID})
+	if err != nil || a.Status != action.Cancelled || a.WaitingOn != "" || a.CancelReason != "" {
+		t.Fatalf("cancel: %+v %v", a, err)
+	}
+}
