@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hestami/concierge/internal/action"
 	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
@@ -36,6 +37,7 @@ type App struct {
 	Cases     *cases.Service
 	Portfolio *portfolio.Service
 	Ownership *ownership.Service
+	Action    *action.Service
 	Registry  *api.Registry
 	Invoker   *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -49,6 +51,7 @@ func (a *App) modules() []api.Module {
 		a.Cases,
 		a.Portfolio,
 		a.Ownership,
+		a.Action,
 	}
 }
 
@@ -60,6 +63,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Cases:     cases.New(d, pdp, nil),
 		Portfolio: portfolio.New(d, pdp),
 		Ownership: ownership.New(d, pdp),
+		Action:    action.New(d, pdp),
 	}
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d}

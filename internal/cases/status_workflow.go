@@ -13,6 +13,7 @@ import (
 	"github.com/dbos-inc/dbos-transact-golang/dbos"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/hestami/concierge/internal/action"
 	"github.com/hestami/concierge/internal/activity"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
@@ -297,6 +298,18 @@ func (s *Service) applyStatusChange(ctx context.Context, q db.Querier, in status
 	if !CanTransition(before.Status, to) {
 		return out.refused(apperr.New(apperr.InvalidTransition, "%s", transitionRefusal(before.Status, to))), nil
 	}
+	if to == Resolved {
+		// Counted under the case row lock, which adding an action takes too.
+		open, err := openActions(ctx, q, before.ID)
+		if err != nil {
+			return out, err
+		}
+		if len(open) > 0 {
+			return out.refused(apperr.New(apperr.InvalidTransition,
+				"case %s cannot be resolved while %d action(s) are open; complete or cancel them first: %s",
+				before.Number, len(open), strings.Join(open, ", "))), nil
+		}
+	}
 	set := `status = $2, updated_at = now(), status_changed_at = now()`
 	args := []any{before.ID, string(to)}
 	switch to {
@@ -328,4 +341,24 @@ func (s *Service) applyStatusChange(ctx context.Context, q db.Querier, in status
 	}
 	out.Case = &after
 	return out, nil
+}
+
+// openActions names the concierge actions of a case that are not final
+// ("title" (STATUS)), oldest first.
+func openActions(ctx context.Context, q db.Querier, caseID string) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT title, status FROM case_actions WHERE case_id = $1 AND status = ANY($2)
+		ORDER BY created_at, id`, caseID, action.Open)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var open []string
+	for rows.Next() {
+		var title, status string
+		if err := rows.Scan(&title, &status); err != nil {
+			return nil, err
+		}
+		open = append(open, strconv.Quote(title)+" ("+status+")")
+	}
+	return open, rows.Err()
 }

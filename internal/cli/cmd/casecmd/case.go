@@ -20,7 +20,7 @@ import (
 // NewCmd returns `hestami case`.
 func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "case", Short: "Work concierge cases of the active organization"}
-	cmd.AddCommand(newCreate(f), newGet(f), newList(f), newUpdateStatus(f))
+	cmd.AddCommand(newCreate(f), newGet(f), newList(f), newUpdateStatus(f), newAction(f))
 	return cmd
 }
 

@@ -1,0 +1,151 @@
+package casecmd
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hestami/concierge/internal/action"
+	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/cli/output"
+	"github.com/hestami/concierge/internal/listing"
+)
+
+// newAction returns `hestami case action`: the concierge actions of a case
+// (action/v1/*).
+func newAction(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "action", Short: "Plan and perform concierge actions on a case (staff)"}
+	cmd.AddCommand(newActionAdd(f), newActionStart(f), newActionDone(f), newActionBlock(f), newActionCancel(f), newActionList(f))
+	return cmd
+}
+
+func showAction(f *factory.Factory, a action.Action) error {
+	return cmdutil.Print(f, a, func() {
+		pairs := []string{"id", a.ID, "case", a.CaseID, "title", a.Title, "type", string(a.Type), "status", string(a.Status)}
+		if a.PlannedAt != nil {
+			pairs = append(pairs, "planned", a.PlannedAt.Format(time.RFC3339))
+		}
+		if a.WaitingOn != "" {
+			pairs = append(pairs, "waiting on", a.WaitingOn)
+		}
+		if a.Outcome != "" {
+			pairs = append(pairs, "outcome", a.Outcome)
+		}
+		if a.CancelReason != "" {
+			pairs = append(pairs, "cancelled because", a.CancelReason)
+		}
+		if a.Description != "" {
+			pairs = append(pairs, "description", a.Description)
+		}
+		output.Fields(f.Out, pairs...)
+	})
+}
+
+func newActionAdd(f *factory.Factory) *cobra.Command {
+	var in action.CreateInput
+	var key, planned string
+	cmd := &cobra.Command{
+		Use:     "add CASE TITLE",
+		Short:   "Plan an action on a case (by id or number); it starts PLANNED",
+		Example: `  hestami case action add CASE-2026-3 "Call the roofer" --type VENDOR_CONTACT --planned 2026-05-01T09:00:00Z`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in.CaseID, in.Title = args[0], args[1]
+			if planned != "" {
+				t, err := time.Parse(time.RFC3339, planned)
+				if err != nil {
+					return apperr.Field("planned", "format", "--planned must be a time like 2026-05-01T09:00:00Z")
+				}
+				in.PlannedAt = &t
+			}
+			a, err := cmdutil.Call[action.Action](cmd.Context(), f, "action/v1/create", in, cmdutil.Key(key))
+			if err != nil {
+				return err
+			}
+			return showAction(f, a)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	cmdutil.EnumVar(cmd, &in.Type, "type", "OTHER", action.Types, "what kind of work it is")
+	fl.StringVar(&in.Description, "description", "", "what is to be done")
+	fl.StringVar(&planned, "planned", "", "when it is planned, RFC 3339 (2026-05-01T09:00:00Z)")
+	return cmd
+}
+
+// newActionMove builds one of the state-change commands over ID.
+func newActionMove(f *factory.Factory, use, short, procedure string, flags func(cmd *cobra.Command) func(id string) any) *cobra.Command {
+	var key string
+	cmd := &cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(1)}
+	input := flags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		a, err := cmdutil.Call[action.Action](cmd.Context(), f, procedure, input(args[0]), cmdutil.Key(key))
+		if err != nil {
+			return err
+		}
+		return showAction(f, a)
+	}
+	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	return cmd
+}
+
+func newActionStart(f *factory.Factory) *cobra.Command {
+	return newActionMove(f, "start ID", "Start a planned action, or resume a blocked one", "action/v1/start",
+		func(*cobra.Command) func(string) any {
+			return func(id string) any { return action.StartInput{ID: id} }
+		})
+}
+
+func newActionDone(f *factory.Factory) *cobra.Command {
+	return newActionMove(f, "done ID", "Complete an action in progress; --outcome says what came of it", "action/v1/complete",
+		func(cmd *cobra.Command) func(string) any {
+			outcome := cmd.Flags().String("outcome", "", "what came of it (required)")
+			return func(id string) any { return action.CompleteInput{ID: id, Outcome: *outcome} }
+		})
+}
+
+func newActionBlock(f *factory.Factory) *cobra.Command {
+	return newActionMove(f, "block ID", "Mark an action in progress as waiting; --waiting-on says on what", "action/v1/block",
+		func(cmd *cobra.Command) func(string) any {
+			on := cmd.Flags().String("waiting-on", "", "what the action waits on (required)")
+			return func(id string) any { return action.BlockInput{ID: id, WaitingOn: *on} }
+		})
+}
+
+func newActionCancel(f *factory.Factory) *cobra.Command {
+	return newActionMove(f, "cancel ID", "Cancel an action that is not final", "action/v1/cancel",
+		func(cmd *cobra.Command) func(string) any {
+			reason := cmd.Flags().String("reason", "", "why it is dropped")
+			return func(id string) any { return action.CancelInput{ID: id, Reason: *reason} }
+		})
+}
+
+func newActionList(f *factory.Factory) *cobra.Command {
+	var in action.ListInput
+	cmd := &cobra.Command{
+		Use:   "list CASE",
+		Short: "List the actions of a case (by id or number), oldest first",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in.CaseID = args[0]
+			page, err := cmdutil.Call[listing.Page[action.Action]](cmd.Context(), f, "action/v1/list", in, "")
+			if err != nil {
+				return err
+			}
+			return cmdutil.PrintPage(f, page, "actions", []string{"ID", "TYPE", "STATUS", "TITLE", "WAITING ON / OUTCOME"},
+				func(a action.Action) []string {
+					note := a.WaitingOn
+					if a.Status == action.Completed {
+						note = a.Outcome
+					}
+					return []string{a.ID, string(a.Type), string(a.Status), a.Title, note}
+				})
+		},
+	}
+	cmdutil.EnumSliceVar(cmd, &in.Status, "status", action.Statuses, "only these statuses")
+	cmdutil.LimitVar(cmd.Flags(), &in.Limit)
+	cmd.Flags().StringVar(&in.Cursor, "cursor", "", "continue after a previous page")
+	return cmd
+}
