@@ -19,6 +19,7 @@ import (
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/identity"
+	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/ownership"
 	"github.com/hestami/concierge/internal/portfolio"
 	"github.com/hestami/concierge/internal/property"
@@ -36,6 +37,7 @@ type App struct {
 	Cases     *cases.Service
 	Portfolio *portfolio.Service
 	Ownership *ownership.Service
+	Intent    *intent.Service
 	Registry  *api.Registry
 	Invoker   *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -49,6 +51,7 @@ func (a *App) modules() []api.Module {
 		a.Cases,
 		a.Portfolio,
 		a.Ownership,
+		a.Intent,
 	}
 }
 
@@ -61,6 +64,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Portfolio: portfolio.New(d, pdp),
 		Ownership: ownership.New(d, pdp),
 	}
+	a.Intent = intent.New(d, pdp, a.Cases)
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d}
 	return a
