@@ -431,7 +431,15 @@ func (s *Service) change(ctx context.Context, q db.Querier, p authz.Principal, i
 		return Intent{}, err
 	}
 	if to == Converted && before.Status == Converted {
-		return Intent{}, apperr.New(apperr.Conflict, "intent %s is already converted to case %s", before.ID, deref(before.CaseNumber))
+		// Read the number in a statement of its own: when this one waited
+		// for the converting transaction's lock, the row it returned is the
+		// new version but its subquery saw the snapshot taken before the
+		// case existed.
+		var number string
+		if err := q.QueryRow(ctx, `SELECT number FROM cases WHERE id = $1`, before.CaseID).Scan(&number); err != nil {
+			return Intent{}, err
+		}
+		return Intent{}, apperr.New(apperr.Conflict, "intent %s is already converted to case %s", before.ID, number)
 	}
 	if to == "" && Terminal(before.Status) {
 		return Intent{}, apperr.New(apperr.InvalidTransition, "an intent in %s is final and cannot change", before.Status)
