@@ -164,7 +164,7 @@ func resourceOf(i Intent) authz.Resource {
 }
 
 const columns = `id, organization_id, property_id, title, text, status,
-	trim_scale(budget_amount)::text, budget_currency, preferred_from::text, preferred_to::text, access_notes,
+	budget_amount::text, budget_currency, preferred_from::text, preferred_to::text, access_notes,
 	proposal, proposed_at, override_category, override_priority, override_reason, override_by, override_at,
 	case_id, (SELECT c.number FROM cases c WHERE c.id = intents.case_id), status_reason,
 	created_by, submitted_by, created_at, updated_at, status_changed_at`
@@ -338,7 +338,13 @@ func (s *Service) SubmitTx(ctx context.Context, q db.Querier, p authz.Principal,
 }
 
 func (s *Service) classify(i *Intent, p authz.Principal) {
-	prop := s.classifier.Classify(i.Title + "\n" + i.Text)
+	// A title the owner wrote adds words; a title cut from the text would
+	// only count its cues twice.
+	text := i.Text
+	if !strings.Contains(strings.ToLower(i.Text), strings.ToLower(strings.TrimSuffix(i.Title, "…"))) {
+		text = i.Title + "\n" + i.Text
+	}
+	prop := s.classifier.Classify(text)
 	if prop.Cues == nil {
 		prop.Cues = []classify.Cue{}
 	}

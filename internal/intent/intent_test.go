@@ -87,10 +87,18 @@ func TestSubmitClassifiesAndKeepsTheProposalApartFromTheOverride(t *testing.T) {
 		len(i.Proposal.Cues) == 0 || i.Proposal.Confidence <= 0 || i.ProposedAt == nil || i.Override != nil {
 		t.Fatalf("submitted %+v proposal %+v", i, i.Proposal)
 	}
+	seen := map[string]bool{}
+	for _, c := range i.Proposal.Cues {
+		if k := c.Phrase + "|" + c.Rule; seen[k] {
+			t.Fatalf("cue %+v counted twice: %+v", c, i.Proposal.Cues)
+		} else {
+			seen[k] = true
+		}
+	}
 	if i.Title != "water is leaking through the kitchen ceiling" || i.SubmittedBy == nil || *i.SubmittedBy != owner.UserID {
 		t.Fatalf("title %q submittedBy %v", i.Title, i.SubmittedBy)
 	}
-	if c := i.Constraints; c.BudgetCeiling.Amount != "1500.5" || c.BudgetCeiling.Currency != "USD" || *c.PreferredFrom != "2026-12-10" ||
+	if c := i.Constraints; c.BudgetCeiling.Amount != "1500.50" || c.BudgetCeiling.Currency != "USD" || *c.PreferredFrom != "2026-12-10" ||
 		*c.PreferredTo != "2026-12-12" || c.AccessNotes != "key under the mat" {
 		t.Fatalf("constraints %+v %+v", c, c.BudgetCeiling)
 	}
@@ -268,7 +276,7 @@ func TestConvertCreatesOneLinkedCase(t *testing.T) {
 	}
 	if c.PropertyID != f.prop || c.Title != i.Title || c.Category != "REPAIR" || c.Priority != "URGENT" || c.Status != cases.Intake ||
 		c.Number != *conv.CaseNumber || !strings.HasPrefix(c.Description, i.Text) ||
-		!strings.Contains(c.Description, "Budget ceiling: 800 USD") || !strings.Contains(c.Description, "Access notes: call first") {
+		!strings.Contains(c.Description, "Budget ceiling: 800.00 USD") || !strings.Contains(c.Description, "Access notes: call first") {
 		t.Fatalf("case %+v", c)
 	}
 	var origin string
