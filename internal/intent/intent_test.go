@@ -1,11 +1,14 @@
 package intent_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hestami/concierge/internal/activity"
 	"github.com/hestami/concierge/internal/apperr"
@@ -419,3 +422,38 @@ func (f *fixture) awaitLockWaiter() {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The database holds the links even against a write that skips the
+// service: one case per intent, and CONVERTED exactly when a case is named.
+func TestTheDatabaseHoldsTheLinks(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	a := f.submit("no hot water since yesterday")
+	b := f.submit("garage door won't close all the way")
+	conv := f.must(f.staff, "convert", intent.IDInput{ID: a.ID})
+	other, err := testkit.Call[cases.Case](f.Bundle, f.staff, "case/v1/create",
+		cases.CreateInput{PropertyID: f.prop, Title: "unrelated"}, f.key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, stmt := range map[string]struct {
+		sql  string
+		args []any
+	}{
+		"a second case for the intent":   {`UPDATE cases SET origin_intent_id = $1 WHERE id = $2`, []any{a.ID, other.ID}},
+		"a second intent for the case":   {`UPDATE intents SET status = 'CONVERTED', case_id = $1 WHERE id = $2`, []any{*conv.CaseID, b.ID}},
+		"converted without a case":       {`UPDATE intents SET status = 'CONVERTED' WHERE id = $1`, []any{b.ID}},
+		"a case on a submitted intent":   {`UPDATE intents SET case_id = $1 WHERE id = $2`, []any{other.ID, b.ID}},
+		"a budget without its currency":  {`UPDATE intents SET budget_amount = 10 WHERE id = $1`, []any{b.ID}},
+		"a proposal without its version": {`UPDATE intents SET proposal = NULL WHERE id = $1`, []any{b.ID}},
+	} {
+		err := f.DB.InTenant(f.Ctx, f.w.Rivera.ID, func(q db.Querier) error {
+			_, err := q.Exec(f.Ctx, stmt.sql, stmt.args...)
+			return err
+		})
+		// Class 23: refused by a constraint, not by a grant or a typo.
+		if pgErr, ok := errors.AsType[*pgconn.PgError](err); !ok || !strings.HasPrefix(pgErr.Code, "23") {
+			t.Errorf("%s: got %v, want an integrity constraint violation", name, err)
+		}
+	}
+}
