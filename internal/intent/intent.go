@@ -288,6 +288,10 @@ func titleOf(text string) string {
 	if utf8.RuneCountInString(line) > limit {
 		line = string([]rune(line)[:limit-1]) + "…"
 	}
+	if line == "" {
+		// A first line of nothing printable still needs a title.
+		return "Owner request"
+	}
 	return line
 }
 

@@ -159,6 +159,22 @@ func TestDraftThenSubmit(t *testing.T) {
 	wantCode(t, err, apperr.Validation)
 }
 
+func TestTitleComesFromTheText(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	long := strings.Repeat("leak ", 30)
+	for text, want := range map[string]string{
+		"  roof leak\tover the garage\nit rains inside": "roof leak over the garage",
+		"\x01\nthe gate is stuck":                       "Owner request",
+		long:                                            strings.TrimSpace(long)[:79] + "…",
+	} {
+		d := f.must(f.w.RiveraOwner, "create", intent.CreateInput{PropertyID: f.prop, Text: text})
+		if d.Title != want {
+			t.Errorf("text %q: title %q, want %q", text, d.Title, want)
+		}
+	}
+}
+
 func TestBadInputIsRefused(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
