@@ -20,6 +20,7 @@ import (
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/identity"
+	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/ownership"
 	"github.com/hestami/concierge/internal/portfolio"
 	"github.com/hestami/concierge/internal/property"
@@ -38,6 +39,7 @@ type App struct {
 	Portfolio *portfolio.Service
 	Ownership *ownership.Service
 	Action    *action.Service
+	Intent    *intent.Service
 	Registry  *api.Registry
 	Invoker   *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -52,6 +54,7 @@ func (a *App) modules() []api.Module {
 		a.Portfolio,
 		a.Ownership,
 		a.Action,
+		a.Intent,
 	}
 }
 
@@ -65,6 +68,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Ownership: ownership.New(d, pdp),
 		Action:    action.New(d, pdp),
 	}
+	a.Intent = intent.New(d, pdp, a.Cases)
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d}
 	return a

@@ -16,6 +16,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmd/configcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/dbcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/devcmd"
+	"github.com/hestami/concierge/internal/cli/cmd/intentcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/membercmd"
 	"github.com/hestami/concierge/internal/cli/cmd/migratecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/orgcmd"
@@ -99,7 +100,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 		return false
 	}
 	root.AddCommand(
-		casecmd.NewCmd(f), propertycmd.NewCmd(f), portfoliocmd.NewCmd(f),
+		casecmd.NewCmd(f), intentcmd.NewCmd(f), propertycmd.NewCmd(f), portfoliocmd.NewCmd(f),
 		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
