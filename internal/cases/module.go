@@ -37,4 +37,5 @@ func (s *Service) Register(r *api.Registry) {
 			}
 			return out, err
 		})
+	s.registerNotes(r)
 }
