@@ -38,4 +38,5 @@ func (s *Service) Register(r *api.Registry) {
 			return out, err
 		})
 	s.registerNotes(r)
+	s.registerAssignment(r)
 }
