@@ -91,9 +91,15 @@ func (s *Service) registerAssignment(r *api.Registry) {
 		return api.Spec{Namespace: "case", Version: "v1", Name: name, Kind: api.Mutation, Resource: kind, Actions: []string{action}, Summary: summary}
 	}
 	api.Register(r, spec("assign", "Assign a case to a concierge staff user of an operator its organization engages", "assign"),
-		func(ctx context.Context, c api.Call, in AssignInput) (Case, error) { return s.AssignTx(ctx, c.Tx, c.Principal, in) })
+		func(ctx context.Context, c api.Call, in AssignInput) (Case, error) {
+			return s.AssignTx(ctx, c.Tx, c.Principal, in)
+		})
 	api.Register(r, spec("claim", "Assign an unassigned case to yourself (concierge staff)", "claim"),
-		func(ctx context.Context, c api.Call, in api.GetInput) (Case, error) { return s.ClaimTx(ctx, c.Tx, c.Principal, in) })
+		func(ctx context.Context, c api.Call, in api.GetInput) (Case, error) {
+			return s.ClaimTx(ctx, c.Tx, c.Principal, in)
+		})
 	api.Register(r, spec("unassign", "Leave a case without an assignee", "assign"),
-		func(ctx context.Context, c api.Call, in api.GetInput) (Case, error) { return s.UnassignTx(ctx, c.Tx, c.Principal, in) })
+		func(ctx context.Context, c api.Call, in api.GetInput) (Case, error) {
+			return s.UnassignTx(ctx, c.Tx, c.Principal, in)
+		})
 }
