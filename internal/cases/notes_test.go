@@ -95,6 +95,18 @@ func TestInternalNotesNeverReachTheOwnerSide(t *testing.T) {
 	if len(notes.Items) != 4 {
 		t.Fatalf("owner sees %d notes, want 4 shared ones: %+v", len(notes.Items), notes.Items)
 	}
+	// The procedures the owner side may not use answer with a refusal that
+	// carries nothing of the case either.
+	for proc, in := range map[string]any{
+		"case/v1/requestClarification": cases.ClarifyInput{ID: c.ID, Text: "?"},
+		"case/v1/assign":               cases.AssignInput{ID: c.ID, UserID: f.w.Staff},
+		"case/v1/claim":                api.GetInput{ID: c.ID},
+		"case/v1/unassign":             api.GetInput{ID: c.ID},
+	} {
+		_, err := testkit.Call[json.RawMessage](f.Bundle, owner, proc, in, "refused-"+proc)
+		wantCode(t, err, apperr.Forbidden)
+		bodies = append(bodies, apperr.From(err))
+	}
 	for i, b := range bodies {
 		raw, _ := json.Marshal(b)
 		if strings.Contains(string(raw), secret) || strings.Contains(string(raw), internal.ID) {
