@@ -3,7 +3,9 @@ package cases_test
 import (
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/apperr"
@@ -282,6 +284,49 @@ func TestClarificationLoop(t *testing.T) {
 
 	page, err := f.listNotes(f.w.RiveraOwner, c.ID)
 	if err != nil || len(page.Items) != 2 {
+		t.Fatalf("notes: %+v %v", page.Items, err)
+	}
+}
+
+// A note added while a cancellation holds the case is decided on the case as
+// the cancellation left it: the note waits for the row, then finds the case
+// terminal and adds nothing.
+func TestNoteRacingCancelIsDecidedOnTheLockedRow(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.open("Leak")
+	locked := make(chan struct{})
+	release := make(chan struct{})
+	var paused atomic.Bool
+	cases.SetAfterLock(f.svc, func(userID string) {
+		if userID == f.w.Staff && paused.CompareAndSwap(false, true) {
+			close(locked)
+			<-release
+		}
+	})
+	cancelled := make(chan error, 1)
+	go func() {
+		_, err := f.move(f.staff, c.ID, "CANCELLED", "cancel")
+		cancelled <- err
+	}()
+	select {
+	case <-locked:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the cancellation never locked the case")
+	}
+	noted := make(chan error, 1)
+	go func() {
+		_, err := f.addNote(f.w.RiveraOwner, c.ID, cases.Shared, "one more thing", "late")
+		noted <- err
+	}()
+	waitForRowLockWaiter(t, f)
+	close(release)
+	if err := <-cancelled; err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, <-noted, apperr.Conflict)
+	page, err := f.listNotes(f.staff, c.ID)
+	if err != nil || len(page.Items) != 0 {
 		t.Fatalf("notes: %+v %v", page.Items, err)
 	}
 }
