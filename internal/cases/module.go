@@ -37,4 +37,6 @@ func (s *Service) Register(r *api.Registry) {
 			}
 			return out, err
 		})
+	s.registerNotes(r)
+	s.registerAssignment(r)
 }

@@ -21,6 +21,7 @@ import (
 func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "case", Short: "Work concierge cases of the active organization"}
 	cmd.AddCommand(newCreate(f), newGet(f), newList(f), newUpdateStatus(f), newAction(f))
+	cmd.AddCommand(append(newNoteCommands(f), newAssignCommands(f)...)...)
 	return cmd
 }
 
