@@ -108,7 +108,10 @@ func TestRuntimeRoleCallsOnlyTokenKeyedDefinerFunctions(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"hestami_authenticate(bytea)", "hestami_caller(bytea,uuid)"}
+	// Each one answers only what the request path needs: a token's bearer,
+	// or (hestami_case_assignable) whether a user is concierge staff of an
+	// operator the active organization engages — never about another tenant.
+	want := []string{"hestami_authenticate(bytea)", "hestami_caller(bytea,uuid)", "hestami_case_assignable(uuid)"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("SECURITY DEFINER functions the runtime role can execute: %v, want %v", got, want)
 	}
