@@ -1,11 +1,10 @@
 package action
 
 import (
-	"strings"
-
 	"github.com/invopop/jsonschema"
 
 	"github.com/hestami/concierge/internal/enum"
+	"github.com/hestami/concierge/internal/statemachine"
 )
 
 // Status is where an action is in its life.
@@ -28,7 +27,7 @@ func (Status) JSONSchema() *jsonschema.Schema { return Statuses.Schema() }
 // Transitions is the action machine of domain.md §6: from → allowed
 // targets. A planned action may also be dropped before it starts.
 // COMPLETED and CANCELLED are absent as keys: they are final.
-var Transitions = map[Status][]Status{
+var Transitions = statemachine.Table[Status]{
 	Planned:    {InProgress, Cancelled},
 	InProgress: {Completed, Blocked, Cancelled},
 	Blocked:    {InProgress, Cancelled},
@@ -36,16 +35,11 @@ var Transitions = map[Status][]Status{
 
 // CanTransition reports whether the machine allows from → to.
 func CanTransition(from, to Status) bool {
-	for _, s := range Transitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
+	return Transitions.Allows(from, to)
 }
 
 // Terminal reports whether no transition leaves s.
-func Terminal(s Status) bool { return len(Transitions[s]) == 0 }
+func Terminal(s Status) bool { return Transitions.Terminal(s) }
 
 // Open lists the statuses that keep a case from being resolved (every
 // non-final one).
@@ -53,15 +47,7 @@ var Open = []Status{Planned, InProgress, Blocked}
 
 // transitionRefusal explains a refused from → to and names the way forward.
 func transitionRefusal(from, to Status) string {
-	msg := "an action in " + string(from) + " cannot move to " + string(to)
-	if Terminal(from) {
-		return msg + " (" + string(from) + " is final)"
-	}
-	allowed := make([]string, len(Transitions[from]))
-	for i, s := range Transitions[from] {
-		allowed[i] = string(s)
-	}
-	return msg + "; allowed: " + strings.Join(allowed, ", ")
+	return Transitions.Refusal("an action", from, to)
 }
 
 // Type is the kind of work an action is (domain.md §6).

@@ -3,6 +3,8 @@ package action
 import (
 	"slices"
 	"testing"
+
+	"github.com/hestami/concierge/internal/statemachine/statemachinetest"
 )
 
 // The machine of domain.md §6, written out independently of Transitions so
@@ -17,16 +19,7 @@ var spec = map[Status]map[Status]bool{
 
 func TestEveryTransitionPairMatchesTheSpec(t *testing.T) {
 	t.Parallel()
-	if len(Statuses.Values()) != len(spec) {
-		t.Fatalf("%d statuses, spec has %d", len(Statuses.Values()), len(spec))
-	}
-	for _, from := range Statuses.Values() {
-		for _, to := range Statuses.Values() {
-			if got, want := CanTransition(from, to), spec[from][to]; got != want {
-				t.Errorf("%s → %s: allowed=%v, want %v", from, to, got, want)
-			}
-		}
-	}
+	statemachinetest.CheckPairs(t, Transitions, Statuses.Values(), spec)
 }
 
 func TestTerminalAndOpenStatuses(t *testing.T) {

@@ -1,11 +1,10 @@
 package cases
 
 import (
-	"strings"
-
 	"github.com/invopop/jsonschema"
 
 	"github.com/hestami/concierge/internal/enum"
+	"github.com/hestami/concierge/internal/statemachine"
 )
 
 // Status is a case status (domain.md §4).
@@ -32,7 +31,7 @@ func (Status) JSONSchema() *jsonschema.Schema { return Statuses.Schema() }
 
 // Transitions is the case state machine: from → allowed targets. A status
 // absent as a key (CLOSED, CANCELLED) is terminal.
-var Transitions = map[Status][]Status{
+var Transitions = statemachine.Table[Status]{
 	Intake:          {Assessment, Cancelled},
 	Assessment:      {InProgress, PendingExternal, PendingOwner, OnHold, Cancelled},
 	InProgress:      {PendingExternal, PendingOwner, OnHold, Resolved, Cancelled},
@@ -44,28 +43,15 @@ var Transitions = map[Status][]Status{
 
 // CanTransition reports whether the machine allows from → to.
 func CanTransition(from, to Status) bool {
-	for _, s := range Transitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
+	return Transitions.Allows(from, to)
 }
 
 // Terminal reports whether no transition leaves s.
-func Terminal(s Status) bool { return len(Transitions[s]) == 0 }
+func Terminal(s Status) bool { return Transitions.Terminal(s) }
 
 // transitionRefusal explains a refused from → to and names the way forward.
 func transitionRefusal(from, to Status) string {
-	msg := "a case in " + string(from) + " cannot move to " + string(to)
-	if Terminal(from) {
-		return msg + " (" + string(from) + " is final)"
-	}
-	allowed := make([]string, len(Transitions[from]))
-	for i, s := range Transitions[from] {
-		allowed[i] = string(s)
-	}
-	return msg + "; allowed: " + strings.Join(allowed, ", ")
+	return Transitions.Refusal("a case", from, to)
 }
 
 // Category is what a case is about (domain.md §3).

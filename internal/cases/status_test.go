@@ -1,6 +1,10 @@
 package cases
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/hestami/concierge/internal/statemachine/statemachinetest"
+)
 
 // The lifecycle of domain.md §4, written out independently of Transitions so
 // that a change to the table must be made twice to pass.
@@ -18,16 +22,7 @@ var spec = map[Status]map[Status]bool{
 
 func TestEveryTransitionPairMatchesTheSpec(t *testing.T) {
 	t.Parallel()
-	if len(Statuses.Values()) != len(spec) {
-		t.Fatalf("%d statuses, spec has %d", len(Statuses.Values()), len(spec))
-	}
-	for _, from := range Statuses.Values() {
-		for _, to := range Statuses.Values() {
-			if got, want := CanTransition(from, to), spec[from][to]; got != want {
-				t.Errorf("%s → %s: allowed=%v, want %v", from, to, got, want)
-			}
-		}
-	}
+	statemachinetest.CheckPairs(t, Transitions, Statuses.Values(), spec)
 }
 
 func TestTerminalStatuses(t *testing.T) {

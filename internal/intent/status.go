@@ -1,12 +1,11 @@
 package intent
 
 import (
-	"strings"
-
 	"github.com/invopop/jsonschema"
 
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/enum"
+	"github.com/hestami/concierge/internal/statemachine"
 )
 
 // Status is where an intent is in its life (domain.md §3).
@@ -40,7 +39,7 @@ var (
 // Conversion is allowed from SUBMITTED as well as ACKNOWLEDGED (domain.md
 // §3), and declining likewise, so that staff need not acknowledge what they
 // are about to turn down.
-var Transitions = map[Status][]Status{
+var Transitions = statemachine.Table[Status]{
 	Draft:        {Submitted, Withdrawn},
 	Submitted:    {Acknowledged, Converted, Declined, Withdrawn},
 	Acknowledged: {Converted, Declined, Withdrawn},
@@ -48,26 +47,13 @@ var Transitions = map[Status][]Status{
 
 // CanTransition reports whether the machine allows from → to.
 func CanTransition(from, to Status) bool {
-	for _, s := range Transitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
+	return Transitions.Allows(from, to)
 }
 
 // Terminal reports whether no transition leaves s.
-func Terminal(s Status) bool { return len(Transitions[s]) == 0 }
+func Terminal(s Status) bool { return Transitions.Terminal(s) }
 
 // transitionRefusal explains a refused from → to and names the way forward.
 func transitionRefusal(from, to Status) string {
-	msg := "an intent in " + string(from) + " cannot move to " + string(to)
-	if Terminal(from) {
-		return msg + " (" + string(from) + " is final)"
-	}
-	allowed := make([]string, len(Transitions[from]))
-	for i, s := range Transitions[from] {
-		allowed[i] = string(s)
-	}
-	return msg + "; allowed: " + strings.Join(allowed, ", ")
+	return Transitions.Refusal("an intent", from, to)
 }

@@ -1,6 +1,10 @@
 package intent
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/hestami/concierge/internal/statemachine/statemachinetest"
+)
 
 // The machine of domain.md §3, written out independently of Transitions so
 // that a change to the table must be made twice to pass.
@@ -15,16 +19,7 @@ var spec = map[Status]map[Status]bool{
 
 func TestEveryTransitionPairMatchesTheSpec(t *testing.T) {
 	t.Parallel()
-	if len(Statuses.Values()) != len(spec) {
-		t.Fatalf("%d statuses, spec has %d", len(Statuses.Values()), len(spec))
-	}
-	for _, from := range Statuses.Values() {
-		for _, to := range Statuses.Values() {
-			if got, want := CanTransition(from, to), spec[from][to]; got != want {
-				t.Errorf("%s → %s: allowed=%v, want %v", from, to, got, want)
-			}
-		}
-	}
+	statemachinetest.CheckPairs(t, Transitions, Statuses.Values(), spec)
 }
 
 func TestTerminalStatusesAndRefusals(t *testing.T) {

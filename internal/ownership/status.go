@@ -1,11 +1,10 @@
 package ownership
 
 import (
-	"strings"
-
 	"github.com/invopop/jsonschema"
 
 	"github.com/hestami/concierge/internal/enum"
+	"github.com/hestami/concierge/internal/statemachine"
 )
 
 // Role is how a party holds a property.
@@ -45,7 +44,7 @@ var Initial = []Status{Active, PendingVerification}
 
 // Transitions is the status machine: from → allowed targets. TERMINATED is
 // absent as a key: it is final, and a terminated record changes no more.
-var Transitions = map[Status][]Status{
+var Transitions = statemachine.Table[Status]{
 	PendingVerification: {Active, Terminated},
 	Active:              {Suspended, Terminated},
 	Suspended:           {Active, Terminated},
@@ -53,26 +52,13 @@ var Transitions = map[Status][]Status{
 
 // CanTransition reports whether the machine allows from → to.
 func CanTransition(from, to Status) bool {
-	for _, s := range Transitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
+	return Transitions.Allows(from, to)
 }
 
 // Terminal reports whether no transition leaves s.
-func Terminal(s Status) bool { return len(Transitions[s]) == 0 }
+func Terminal(s Status) bool { return Transitions.Terminal(s) }
 
 // transitionRefusal explains a refused from → to and names the way forward.
 func transitionRefusal(from, to Status) string {
-	msg := "an ownership in " + string(from) + " cannot move to " + string(to)
-	if Terminal(from) {
-		return msg + " (" + string(from) + " is final)"
-	}
-	allowed := make([]string, len(Transitions[from]))
-	for i, s := range Transitions[from] {
-		allowed[i] = string(s)
-	}
-	return msg + "; allowed: " + strings.Join(allowed, ", ")
+	return Transitions.Refusal("an ownership", from, to)
 }

@@ -3,6 +3,8 @@ package ownership
 import (
 	"slices"
 	"testing"
+
+	"github.com/hestami/concierge/internal/statemachine/statemachinetest"
 )
 
 // The machine of the package doc, written out independently of Transitions
@@ -16,16 +18,7 @@ var spec = map[Status]map[Status]bool{
 
 func TestEveryTransitionPairMatchesTheSpec(t *testing.T) {
 	t.Parallel()
-	if len(Statuses.Values()) != len(spec) {
-		t.Fatalf("%d statuses, spec has %d", len(Statuses.Values()), len(spec))
-	}
-	for _, from := range Statuses.Values() {
-		for _, to := range Statuses.Values() {
-			if got, want := CanTransition(from, to), spec[from][to]; got != want {
-				t.Errorf("%s → %s: allowed=%v, want %v", from, to, got, want)
-			}
-		}
-	}
+	statemachinetest.CheckPairs(t, Transitions, Statuses.Values(), spec)
 }
 
 func TestTerminalAndInitialStatuses(t *testing.T) {
