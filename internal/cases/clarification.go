@@ -76,7 +76,11 @@ func (s *Service) clarify(ctx context.Context, q db.Querier, p authz.Principal, 
 	if err != nil {
 		return Clarification{}, err
 	}
-	after, err := changeStatusTx(ctx, q, p, before, step.to, strings.ToLower(string(step.kind)))
+	reason := "asked the owner a question"
+	if step.kind == ClarificationResponse {
+		reason = "the owner answered"
+	}
+	after, err := changeStatusTx(ctx, q, p, before, step.to, reason)
 	if err != nil {
 		return Clarification{}, err
 	}
