@@ -370,27 +370,6 @@ func TestResolvingNeedsEveryActionFinal(t *testing.T) {
 	f.mustCreate("Check the repair")
 }
 
-// waitForCaseRowWaiter returns once a transaction waits for a case row.
-func waitForCaseRowWaiter(t *testing.T, f *fixture) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var n int
-		if err := f.DB.Owner.QueryRow(f.Ctx, `SELECT count(*) FROM pg_locks
-			WHERE locktype = 'tuple' AND relation = 'cases'::regclass
-			  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no transaction ever waited for the case row")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // An action added while a resolve holds the case row is decided on the row
 // the resolve leaves: it is refused, so no resolved case has open work. The
 // resolve here is the same lock and write done by hand, so that the add is
@@ -414,7 +393,9 @@ func TestAddingBesideAResolveWaitsAndIsRefused(t *testing.T) {
 		_, err := f.create(f.staff, action.CreateInput{CaseID: f.c.ID, Title: "slipped in"})
 		done <- err
 	}()
-	waitForCaseRowWaiter(t, f)
+	if err := f.AwaitLockWaiters(1); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tx.Exec(f.Ctx, `UPDATE cases SET status = 'RESOLVED', resolution_summary = 'fixed' WHERE id = $1`, f.c.ID); err != nil {
 		t.Fatal(err)
 	}

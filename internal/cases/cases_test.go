@@ -532,28 +532,6 @@ func TestCrashBetweenCommitAndAnswerThenRetryHasOneEffect(t *testing.T) {
 	}
 }
 
-// waitForRowLockWaiter returns once a transaction of this test's database
-// waits for a case row lock (it holds the tuple lock while it waits).
-func waitForRowLockWaiter(t *testing.T, f *fixture) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var n int
-		if err := f.DB.Owner.QueryRow(f.Ctx, `SELECT count(*) FROM pg_locks
-			WHERE locktype = 'tuple' AND relation = 'cases'::regclass
-			  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no transaction ever waited for the case row")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // Staff moves a case out of INTAKE while the owner's cancel (allowed only in
 // INTAKE) is in flight. The staff transaction holds the row; the owner's
 // request is then made and waits for the row; only then does staff commit.
@@ -589,7 +567,9 @@ func TestOwnerCancelRacingStaffIsDecidedOnTheLockedRow(t *testing.T) {
 		out, err := f.move(f.w.RiveraOwner, c.ID, "CANCELLED", "owner-key")
 		owner <- result{out, err}
 	}()
-	waitForRowLockWaiter(t, f)
+	if err := f.AwaitLockWaiters(1); err != nil {
+		t.Fatal(err)
+	}
 	close(release)
 
 	if r := <-staff; r.err != nil || r.c.Status != cases.Assessment {

@@ -319,7 +319,9 @@ func TestNoteRacingCancelIsDecidedOnTheLockedRow(t *testing.T) {
 		_, err := f.addNote(f.w.RiveraOwner, c.ID, cases.Shared, "one more thing", "late")
 		noted <- err
 	}()
-	waitForRowLockWaiter(t, f)
+	if err := f.AwaitLockWaiters(1); err != nil {
+		t.Fatal(err)
+	}
 	close(release)
 	if err := <-cancelled; err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -382,7 +381,13 @@ func TestConcurrentConversionsMakeOneCase(t *testing.T) {
 		// other is seen waiting for it in PostgreSQL: the loser always reads
 		// the row after the winner committed.
 		var once sync.Once
-		intent.SetAfterLock(f.App.Intent, func() { once.Do(f.awaitLockWaiter) })
+		intent.SetAfterLock(f.App.Intent, func() {
+			once.Do(func() {
+				if err := f.AwaitLockWaiters(1); err != nil {
+					f.T.Error(err)
+				}
+			})
+		})
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		out := make([]intent.Intent, 2)
@@ -416,25 +421,6 @@ func TestConcurrentConversionsMakeOneCase(t *testing.T) {
 			t.Fatalf("round %d: %d cases", round, n)
 		}
 	}
-}
-
-// awaitLockWaiter returns once a session of the test's database waits on a
-// lock (pg_locks: the owner role cannot see the runtime role's wait events);
-// the bound only keeps a broken test from hanging.
-func (f *fixture) awaitLockWaiter() {
-	for range 2000 {
-		var n int
-		if err := f.DB.Owner.QueryRow(f.Ctx, `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-			WHERE NOT l.granted AND a.datname = current_database()`).Scan(&n); err != nil {
-			f.T.Error(err)
-			return
-		}
-		if n > 0 {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	f.T.Error("no conversion ever waited for the intent row lock")
 }
 
 func ptr[T any](v T) *T { return &v }

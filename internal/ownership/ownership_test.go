@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -433,27 +432,11 @@ func TestRolesThroughThePipeline(t *testing.T) {
 // waits for a state of the database (pg_locks, which the owner role reads
 // for every role, unlike the wait columns of pg_stat_activity).
 func (f *fixture) lineUp(waiters int) {
-	t := f.T
 	var once sync.Once
 	ownership.SetAfterLock(f.App.Ownership, func() {
 		once.Do(func() {
-			deadline := time.Now().Add(30 * time.Second)
-			for {
-				var n int
-				err := f.DB.Owner.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks l
-					JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()`).Scan(&n)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if n >= waiters {
-					return
-				}
-				if time.Now().After(deadline) {
-					t.Errorf("only %d of %d writers ever waited for the property lock", n, waiters)
-					return
-				}
-				time.Sleep(5 * time.Millisecond)
+			if err := f.AwaitLockWaiters(waiters); err != nil {
+				f.T.Errorf("the writers did not contend for the property lock: %v", err)
 			}
 		})
 	})

@@ -312,3 +312,27 @@ func (b *Bundle) NewProperty(p authz.Principal, name string) property.Property {
 	}
 	return out
 }
+
+// AwaitLockWaiters returns once at least n sessions of the bundle's database
+// wait for a lock, so that a concurrency test's writes really contend (a
+// writer that skipped the lock would never wait, and the test fails rather
+// than passes by luck). Nothing is timed: it waits for a state of the
+// database (pg_locks, which the owner role reads for every role). The 30 s
+// bound only keeps a broken test from hanging.
+func (b *Bundle) AwaitLockWaiters(n int) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var waiting int
+		if err := b.DB.Owner.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks l
+			JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()`).Scan(&waiting); err != nil {
+			return err
+		}
+		if waiting >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d sessions ever waited for a lock", waiting, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
