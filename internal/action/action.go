@@ -56,6 +56,8 @@ type Action struct {
 	CreatedAt      time.Time  `json:"createdAt"`
 	UpdatedAt      time.Time  `json:"updatedAt"`
 	CompletedAt    *time.Time `json:"completedAt,omitempty"`
+	// PropertyID is the case's property: what a delegation grant is for.
+	PropertyID string `json:"-"`
 }
 
 // CreateInput plans an action on a case.
@@ -111,16 +113,17 @@ const kind = "action"
 
 func resourceOf(a Action) authz.Resource {
 	return authz.Resource{Kind: kind, ID: a.ID, Attr: map[string]any{
-		"org_id": a.OrganizationID, "case_id": a.CaseID, "status": string(a.Status), "type": string(a.Type)}}
+		"org_id": a.OrganizationID, "case_id": a.CaseID, "property_id": a.PropertyID, "status": string(a.Status), "type": string(a.Type)}}
 }
 
 const columns = `id, organization_id, case_id, type, title, description, status, planned_at, blocked_on, outcome, cancel_reason,
-	performed_by, created_by, created_at, updated_at, completed_at`
+	performed_by, created_by, created_at, updated_at, completed_at,
+	(SELECT c.property_id FROM cases c WHERE c.id = case_actions.case_id)`
 
 func scan(r db.Row) (Action, error) {
 	var a Action
 	err := r.Scan(&a.ID, &a.OrganizationID, &a.CaseID, &a.Type, &a.Title, &a.Description, &a.Status, &a.PlannedAt, &a.WaitingOn,
-		&a.Outcome, &a.CancelReason, &a.PerformedBy, &a.CreatedBy, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt)
+		&a.Outcome, &a.CancelReason, &a.PerformedBy, &a.CreatedBy, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt, &a.PropertyID)
 	return a, err
 }
 
@@ -129,11 +132,12 @@ func scan(r db.Row) (Action, error) {
 var table = &records.Table[Action]{
 	Kind: kind, Name: "case_actions", Columns: columns, Scan: scan, Resource: resourceOf,
 	Plan: authz.Columns{
-		"request.resource.id":           "id",
-		"request.resource.attr.org_id":  "organization_id",
-		"request.resource.attr.case_id": "case_id",
-		"request.resource.attr.status":  "status",
-		"request.resource.attr.type":    "type",
+		"request.resource.id":               "id",
+		"request.resource.attr.org_id":      "organization_id",
+		"request.resource.attr.case_id":     "case_id",
+		"request.resource.attr.property_id": "(SELECT c.property_id FROM cases c WHERE c.id = case_actions.case_id)",
+		"request.resource.attr.status":      "status",
+		"request.resource.attr.type":        "type",
 	},
 	Order: records.Order[Action]{Column: "created_at", Ascending: true,
 		Key: func(a Action) string { return a.CreatedAt.UTC().Format(time.RFC3339Nano) }},
@@ -180,7 +184,7 @@ func (s *Service) CreateTx(ctx context.Context, q db.Querier, p authz.Principal,
 	// all the same, without blocking foreign-key checks of other writers.
 	where, arg := caseWhere(in.CaseID)
 	var number, caseStatus string
-	err := q.QueryRow(ctx, `SELECT id, number, status FROM cases WHERE `+where+` FOR NO KEY UPDATE`, arg).Scan(&a.CaseID, &number, &caseStatus)
+	err := q.QueryRow(ctx, `SELECT id, number, status, property_id FROM cases WHERE `+where+` FOR NO KEY UPDATE`, arg).Scan(&a.CaseID, &number, &caseStatus, &a.PropertyID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Who may not plan actions learns nothing about which cases exist.
 		res := resourceOf(a)

@@ -25,6 +25,27 @@ type Invoker struct {
 	Registry *Registry
 	Identity *identity.Service
 	DB       *db.DB
+	// Authority loads the delegated authority a caller holds (nil: none is
+	// ever loaded, so no delegated agent is allowed anything).
+	Authority Authority
+}
+
+// Authority is what a principal holds beyond its roles: its delegation
+// grants, for the PDP to judge on every action. With q (a mutation's
+// transaction) the grants are read under a lock, so that a revoke and the
+// act it races are ordered; with nil q they are read in a transaction of
+// their own.
+type Authority interface {
+	Grants(ctx context.Context, q db.Querier, p authz.Principal) ([]authz.Grant, error)
+}
+
+func (iv *Invoker) withGrants(ctx context.Context, q db.Querier, p *authz.Principal) error {
+	if iv.Authority == nil {
+		return nil
+	}
+	grants, err := iv.Authority.Grants(ctx, q, *p)
+	p.Grants = grants
+	return err
 }
 
 // Request is one call as the transports hand it over.
@@ -159,6 +180,9 @@ func (iv *Invoker) run(ctx context.Context, span trace.Span, principal authz.Pri
 	var replayed bool
 	call := Call{Principal: principal, IdempotencyKey: key, replayed: &replayed}
 	if p.Kind == Query || p.Durable {
+		if err := iv.withGrants(ctx, nil, &call.Principal); err != nil {
+			return nil, false, err
+		}
 		out, err := p.call(ctx, call, in)
 		return boxed(out), replayed, err
 	}
@@ -168,6 +192,9 @@ func (iv *Invoker) run(ctx context.Context, span trace.Span, principal authz.Pri
 	}
 	oc, err := idempotency.Execute(ctx, iv.DB, principal, p.Path(), key, fp, func(ctx context.Context, q db.Querier) (any, error) {
 		call.Tx = q
+		if err := iv.withGrants(ctx, q, &call.Principal); err != nil {
+			return nil, err
+		}
 		return p.call(ctx, call, in)
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/delegation"
 	"github.com/hestami/concierge/internal/identity"
 	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/ownership"
@@ -31,17 +32,18 @@ import (
 // App is a built hestami: its connections, its domain services and the
 // pipeline that runs their procedures.
 type App struct {
-	DB        *db.DB
-	PDP       authz.Decider
-	Identity  *identity.Service
-	Property  *property.Service
-	Cases     *cases.Service
-	Portfolio *portfolio.Service
-	Ownership *ownership.Service
-	Action    *action.Service
-	Intent    *intent.Service
-	Registry  *api.Registry
-	Invoker   *api.Invoker
+	DB         *db.DB
+	PDP        authz.Decider
+	Identity   *identity.Service
+	Property   *property.Service
+	Cases      *cases.Service
+	Portfolio  *portfolio.Service
+	Ownership  *ownership.Service
+	Action     *action.Service
+	Intent     *intent.Service
+	Delegation *delegation.Service
+	Registry   *api.Registry
+	Invoker    *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
 	Engine *workflow.Engine
 }
@@ -55,6 +57,7 @@ func (a *App) modules() []api.Module {
 		a.Ownership,
 		a.Action,
 		a.Intent,
+		a.Delegation,
 	}
 }
 
@@ -62,15 +65,16 @@ func (a *App) modules() []api.Module {
 // procedures. Durable procedures answer only after StartWorkflows.
 func New(d *db.DB, pdp authz.Decider) *App {
 	a := &App{DB: d, PDP: pdp, Identity: identity.New(d),
-		Property:  property.New(d, pdp),
-		Cases:     cases.New(d, pdp, nil),
-		Portfolio: portfolio.New(d, pdp),
-		Ownership: ownership.New(d, pdp),
-		Action:    action.New(d, pdp),
+		Property:   property.New(d, pdp),
+		Cases:      cases.New(d, pdp, nil),
+		Portfolio:  portfolio.New(d, pdp),
+		Ownership:  ownership.New(d, pdp),
+		Action:     action.New(d, pdp),
+		Delegation: delegation.New(d, pdp),
 	}
 	a.Intent = intent.New(d, pdp, a.Cases)
 	a.Registry = api.NewRegistry(a.modules()...)
-	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d}
+	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d, Authority: a.Delegation}
 	return a
 }
 

@@ -7,6 +7,9 @@ package authz
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cerbos/cerbos-sdk-go/cerbos"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/enum"
+	"github.com/hestami/concierge/internal/money"
 	"github.com/hestami/concierge/internal/telemetry"
 )
 
@@ -41,6 +45,53 @@ type Principal struct {
 	Roles     []string // held in the active organization
 	Engaged   bool     // staff acting through a concierge engagement
 	ActorKind ActorKind
+	// Grants is the delegated authority held in the active organization
+	// (delegated agents only; loaded by the pipeline for every call). The
+	// policies decide what it allows; hestami only carries it.
+	Grants []Grant
+}
+
+// Grant is one delegation grant as the PDP sees it (domain.md §1).
+type Grant struct {
+	ID          string
+	Status      string // PENDING_ACCEPTANCE, ACTIVE or REVOKED: expiry is the PDP's to judge
+	Types       []string
+	PropertyIDs []string
+	ExpiresAt   *time.Time
+	Limit       *money.Money
+}
+
+func (g Grant) attr() (map[string]any, error) {
+	m := map[string]any{"id": g.ID, "status": g.Status, "types": g.Types, "property_ids": g.PropertyIDs,
+		"expires_at": "", "limit": "", "limit_e4": int64(0), "limit_currency": ""}
+	if g.ExpiresAt != nil {
+		m["expires_at"] = g.ExpiresAt.UTC().Format(time.RFC3339Nano)
+	}
+	if g.Limit != nil {
+		e4, err := g.Limit.E4()
+		if err != nil {
+			return nil, fmt.Errorf("grant %s: %w", g.ID, err)
+		}
+		m["limit"], m["limit_e4"], m["limit_currency"] = g.Limit.String(), e4, g.Limit.Currency
+	}
+	return m, nil
+}
+
+// AmountAttr sets the attributes through which the policies compare an
+// amount with a delegated limit (policies/delegation_variables.yaml); nil
+// is "no amount". An amount that has no exact integer form is sent as the
+// largest one: over every limit, so doubt denies.
+func AmountAttr(attr map[string]any, m *money.Money) map[string]any {
+	attr["amount"], attr["amount_e4"], attr["amount_currency"] = "", int64(0), ""
+	if m == nil {
+		return attr
+	}
+	e4, err := m.E4()
+	if err != nil {
+		e4 = math.MaxInt64
+	}
+	attr["amount"], attr["amount_e4"], attr["amount_currency"] = m.String(), e4, m.Currency
+	return attr
 }
 
 // Resource is one thing an action is asked about.
@@ -116,11 +167,20 @@ func (c *Client) Ping(ctx context.Context) error {
 	return err
 }
 
-func principalOf(p Principal) *cerbos.Principal {
+func principalOf(p Principal) (*cerbos.Principal, error) {
+	grants := make([]any, 0, len(p.Grants))
+	for _, g := range p.Grants {
+		a, err := g.attr()
+		if err != nil {
+			return nil, err
+		}
+		grants = append(grants, a)
+	}
 	return cerbos.NewPrincipal(p.UserID, p.Roles...).
 		WithAttr("active_org_id", p.OrgID).
 		WithAttr("engaged", p.Engaged).
-		WithAttr("actor_kind", string(p.ActorKind))
+		WithAttr("actor_kind", string(p.ActorKind)).
+		WithAttr("grants", grants), nil
 }
 
 func unavailable(err error) error {
@@ -153,8 +213,12 @@ func (c *Client) authorize(ctx context.Context, p Principal, r Resource, action 
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	principal, err := principalOf(p)
+	if err != nil {
+		return err
+	}
 	res := cerbos.NewResource(r.Kind, r.ID).WithAttributes(r.Attr)
-	resp, err := c.grpc.CheckResources(ctx, principalOf(p), cerbos.NewResourceBatch().Add(res, action))
+	resp, err := c.grpc.CheckResources(ctx, principal, cerbos.NewResourceBatch().Add(res, action))
 	if err != nil {
 		return unavailable(err)
 	}
@@ -163,9 +227,30 @@ func (c *Client) authorize(ctx context.Context, p Principal, r Resource, action 
 		return unavailable(fmt.Errorf("PDP returned no result for %s %s", r.Kind, r.ID))
 	}
 	if !rr.IsAllowed(action) {
-		return apperr.New(apperr.Forbidden, "not allowed to %s this %s", action, r.Kind)
+		msg := fmt.Sprintf("not allowed to %s this %s", action, r.Kind)
+		if reasons := refusalReasons(rr, action); reasons != "" {
+			msg += ": " + reasons
+		}
+		return apperr.New(apperr.Forbidden, "%s", msg)
 	}
 	return nil
+}
+
+// refusalReasons joins the reasons the policies gave for denying action:
+// string outputs of the rules whose condition was not met (e.g. "6000.00
+// USD is over the delegated limit of 5000.00 USD"). Policies write them for
+// the person refused, so they name only what that person may know.
+func refusalReasons(rr *cerbos.ResourceResult, action string) string {
+	var reasons []string
+	for _, o := range rr.GetOutputs() {
+		if o.GetAction() != action {
+			continue
+		}
+		if s := o.GetVal().GetStringValue(); s != "" && !slices.Contains(reasons, s) {
+			reasons = append(reasons, s)
+		}
+	}
+	return strings.Join(reasons, "; ")
 }
 
 // QueryFilter asks the PDP which resources of kind p may act on and returns
@@ -189,7 +274,9 @@ func (c *Client) queryFilter(ctx context.Context, p Principal, kind, action stri
 		return &Plan{kind: enginev1.PlanResourcesFilter_KIND_ALWAYS_DENIED}, nil
 	}
 	var key string
-	if c.plans != nil {
+	// A plan built from grants embeds the instant it was made (expiry is
+	// judged with now()), so it is never reused.
+	if c.plans != nil && len(p.Grants) == 0 {
 		key = planKey(p, kind, action)
 		if plan, ok := c.plans.get(key); ok {
 			return plan, nil
@@ -197,7 +284,11 @@ func (c *Client) queryFilter(ctx context.Context, p Principal, kind, action stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	resp, err := c.grpc.PlanResources(ctx, principalOf(p), cerbos.NewResource(kind, ""), action)
+	principal, err := principalOf(p)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.grpc.PlanResources(ctx, principal, cerbos.NewResource(kind, ""), action)
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -206,7 +297,7 @@ func (c *Client) queryFilter(ctx context.Context, p Principal, kind, action stri
 		return nil, unavailable(fmt.Errorf("PDP returned no filter"))
 	}
 	plan := &Plan{kind: f.GetKind(), cond: f.GetCondition()}
-	if c.plans != nil {
+	if key != "" {
 		c.plans.put(key, plan)
 	}
 	return plan, nil

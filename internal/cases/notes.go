@@ -58,6 +58,8 @@ type Note struct {
 	AuthorID       string    `json:"authorId"`
 	AuthorKind     string    `json:"authorKind"`
 	CreatedAt      time.Time `json:"createdAt"`
+	// PropertyID is the case's property: what a delegation grant is for.
+	PropertyID string `json:"-"`
 }
 
 // AddNoteInput adds a note to a case. Clarification notes are added by
@@ -81,14 +83,15 @@ const noteKind = "case_note"
 
 func noteResource(n Note) authz.Resource {
 	return authz.Resource{Kind: noteKind, ID: n.ID, Attr: map[string]any{
-		"org_id": n.OrganizationID, "case_id": n.CaseID, "audience": string(n.Audience), "author_id": n.AuthorID}}
+		"org_id": n.OrganizationID, "case_id": n.CaseID, "property_id": n.PropertyID, "audience": string(n.Audience), "author_id": n.AuthorID}}
 }
 
-const noteColumns = `id, organization_id, case_id, audience, kind, body, author_id, author_kind, created_at`
+const noteColumns = `id, organization_id, case_id, audience, kind, body, author_id, author_kind, created_at,
+	(SELECT c.property_id FROM cases c WHERE c.id = case_notes.case_id)`
 
 func scanNote(r db.Row) (Note, error) {
 	var n Note
-	err := r.Scan(&n.ID, &n.OrganizationID, &n.CaseID, &n.Audience, &n.Kind, &n.Text, &n.AuthorID, &n.AuthorKind, &n.CreatedAt)
+	err := r.Scan(&n.ID, &n.OrganizationID, &n.CaseID, &n.Audience, &n.Kind, &n.Text, &n.AuthorID, &n.AuthorKind, &n.CreatedAt, &n.PropertyID)
 	return n, err
 }
 
@@ -98,11 +101,12 @@ func scanNote(r db.Row) (Note, error) {
 var noteTable = &records.Table[Note]{
 	Kind: noteKind, Name: "case_notes", Columns: noteColumns, Scan: scanNote, Resource: noteResource,
 	Plan: authz.Columns{
-		"request.resource.id":             "id",
-		"request.resource.attr.org_id":    "organization_id",
-		"request.resource.attr.case_id":   "case_id",
-		"request.resource.attr.audience":  "audience",
-		"request.resource.attr.author_id": "author_id",
+		"request.resource.id":               "id",
+		"request.resource.attr.org_id":      "organization_id",
+		"request.resource.attr.case_id":     "case_id",
+		"request.resource.attr.property_id": "(SELECT c.property_id FROM cases c WHERE c.id = case_notes.case_id)",
+		"request.resource.attr.audience":    "audience",
+		"request.resource.attr.author_id":   "author_id",
 	},
 	Order: records.Order[Note]{Ascending: true, Key: func(n Note) string { return n.CreatedAt.UTC().Format(time.RFC3339Nano) }},
 }
@@ -150,7 +154,7 @@ func (s *Service) AddNoteTx(ctx context.Context, q db.Querier, p authz.Principal
 // insertNote writes a note on the locked case c once the PDP allows p to
 // write one of that audience.
 func (s *Service) insertNote(ctx context.Context, q db.Querier, p authz.Principal, c Case, aud Audience, k NoteKind, text string) (Note, error) {
-	res := noteResource(Note{ID: "new", OrganizationID: c.OrganizationID, CaseID: c.ID, Audience: aud, AuthorID: p.UserID})
+	res := noteResource(Note{ID: "new", OrganizationID: c.OrganizationID, CaseID: c.ID, PropertyID: c.PropertyID, Audience: aud, AuthorID: p.UserID})
 	if err := s.pdp.Authorize(ctx, p, res, "create"); err != nil {
 		if apperr.CodeOf(err) == apperr.Forbidden {
 			return Note{}, apperr.New(apperr.Forbidden, "not allowed to add %s notes to this case", strings.ToLower(string(aud)))

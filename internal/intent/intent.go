@@ -30,6 +30,7 @@ import (
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/intent/classify"
 	"github.com/hestami/concierge/internal/listing"
+	"github.com/hestami/concierge/internal/money"
 	"github.com/hestami/concierge/internal/records"
 )
 
@@ -41,12 +42,8 @@ func (Date) JSONSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{Type: "string", Format: "date", Description: "a calendar date, YYYY-MM-DD"}
 }
 
-// Money is an exact amount in a currency; the amount is a decimal string so
-// that no float ever carries it.
-type Money struct {
-	Amount   string `json:"amount" jsonschema:"pattern=^[0-9]{1\\,12}(\\.[0-9]{1\\,2})?$,description=exact decimal amount (\"1500.00\")"`
-	Currency string `json:"currency" jsonschema:"pattern=^[A-Z]{3}$,description=ISO 4217 code"`
-}
+// Money is an exact amount in a currency.
+type Money = money.Money
 
 // Constraints are what the owner asks the work to respect.
 type Constraints struct {
@@ -159,8 +156,10 @@ func New(d *db.DB, pdp authz.Decider, cs *cases.Service) *Service {
 const kind = "intent"
 
 func resourceOf(i Intent) authz.Resource {
-	return authz.Resource{Kind: kind, ID: i.ID, Attr: map[string]any{
-		"org_id": i.OrganizationID, "property_id": i.PropertyID, "status": string(i.Status), "created_by": i.CreatedBy}}
+	// The budget ceiling is the amount a delegated agent's limit must cover.
+	return authz.Resource{Kind: kind, ID: i.ID, Attr: authz.AmountAttr(map[string]any{
+		"org_id": i.OrganizationID, "property_id": i.PropertyID, "status": string(i.Status), "created_by": i.CreatedBy},
+		i.Constraints.BudgetCeiling)}
 }
 
 const columns = `id, organization_id, property_id, title, text, status,
