@@ -101,6 +101,9 @@ var ownerTexts = []string{
 	"the stairs railing is loose, my dad almost fell",
 }
 
+// ownerTitles are titles owners give, when they give one.
+var ownerTitles = []string{"Need help at the house", "Question for the concierge", "Kitchen", "Follow-up", "Help!!", "Upstairs bathroom"}
+
 // submitInput is the i-th request of worker w: every fourth has a title of
 // the owner's own, every third states constraints.
 func submitInput(w, i int, t *tenant) intent.SubmitInput {
@@ -110,7 +113,7 @@ func submitInput(w, i int, t *tenant) intent.SubmitInput {
 	}
 	in := intent.SubmitInput{PropertyID: t.PropertyID, Text: ownerTexts[n%len(ownerTexts)]}
 	if n%4 == 0 {
-		in.Title = fmt.Sprintf("Request %d-%d from the owner", w, i)
+		in.Title = ownerTitles[(n/4)%len(ownerTitles)]
 	}
 	if n%3 == 0 {
 		from, to := intent.Date("2027-03-01"), intent.Date("2027-03-15")
@@ -155,8 +158,8 @@ func (l *loader) checkSubmit(ctx context.Context, answer json.RawMessage, t *ten
 	return nil
 }
 
-// rules is the classifier the intent service uses (the same tables).
-var rules = classify.NewRules()
+// intentRules is the classifier the intent service uses (the same tables).
+var intentRules = classify.NewRules()
 
 // The columns the intent service reads back, in its order.
 const intentColumns = `id, organization_id, property_id, title, text, status,
@@ -231,7 +234,7 @@ func (h *rawHandler) submit(w http.ResponseWriter, r *http.Request) {
 	if !strings.Contains(strings.ToLower(i.Text), strings.ToLower(strings.TrimSuffix(i.Title, "…"))) {
 		text = i.Title + "\n" + i.Text
 	}
-	prop := rules.Classify(text)
+	prop := intentRules.Classify(text)
 	if prop.Cues == nil {
 		prop.Cues = []classify.Cue{}
 	}
@@ -352,11 +355,11 @@ func reportClassifier(out io.Writer, results map[string]result) {
 	start := time.Now()
 	for time.Since(start) < 300*time.Millisecond {
 		for _, t := range ownerTexts {
-			rules.Classify(t)
+			intentRules.Classify(t)
 		}
 		n += len(ownerTexts)
 	}
 	per := time.Since(start) / time.Duration(n)
 	fmt.Fprintf(out, "submit: both scenarios classify the text in-process (%s, %d texts): %.1f µs of CPU per request, one goroutine.\n",
-		rules.Name()+" "+rules.Version(), len(ownerTexts), float64(per.Nanoseconds())/1000)
+		intentRules.Name()+" "+intentRules.Version(), len(ownerTexts), float64(per.Nanoseconds())/1000)
 }
