@@ -119,6 +119,8 @@ type loader struct {
 
 func (l *loader) url() string {
 	switch {
+	case l.sc.op == opSubmit:
+		return l.submitURL()
 	case l.sc.full:
 		return l.st.fullURL + "/api/v1/rpc/case/v1/" + l.sc.op
 	case l.sc.op == "create":
@@ -138,6 +140,8 @@ func (l *loader) request(ctx context.Context, url string, w, i int, t *tenant) (
 		in := map[string]any{"propertyId": t.PropertyID, "title": fmt.Sprintf("Leaking faucet %d-%d", w, i),
 			"description": description, "category": "REPAIR", "priority": "NORMAL"}
 		body, _ = json.Marshal(map[string]any{"json": in})
+	} else if l.sc.op == opSubmit {
+		body = submitBody(w, i, t)
 	} else {
 		body = []byte(`{"json":{"limit":20}}`)
 	}
@@ -148,7 +152,7 @@ func (l *loader) request(ctx context.Context, url string, w, i int, t *tenant) (
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+t.Token)
 	req.Header.Set("X-Org-Id", t.OrgID)
-	if l.sc.op == "create" {
+	if l.sc.op == "create" || l.sc.op == opSubmit {
 		req.Header.Set("Idempotency-Key", "bench-"+l.nonce+"-"+l.sc.name+"-"+strconv.Itoa(w)+"-"+strconv.Itoa(i))
 	}
 	return req, nil
@@ -186,6 +190,9 @@ func (l *loader) sanity(ctx context.Context) error {
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
 		return fmt.Errorf("answer is not a {\"json\": …} body: %s", snippet(body))
+	}
+	if l.sc.op == opSubmit {
+		return l.checkSubmit(ctx, env.JSON, t, req.Header.Get("Idempotency-Key"))
 	}
 	type item struct {
 		ID             string `json:"id"`

@@ -75,7 +75,7 @@ func parseFlags() options {
 	flag.IntVar(&o.orgs, "orgs", 50, "owner organizations to seed (one OWNER user, token and property each)")
 	flag.IntVar(&o.casesPerOrg, "cases-per-org", 2000, "cases to seed per organization (bulk COPY)")
 	flag.IntVar(&o.rawPoolSize, "raw-pool-size", 16, "max connections of the raw baselines' owner-role pool (the full stack's runtime pool has 16)")
-	flag.StringVar(&o.scenarios, "scenarios", "create-full,create-raw,list-full,list-raw", "comma-separated scenarios to run")
+	flag.StringVar(&o.scenarios, "scenarios", strings.Join(runOrder, ","), "comma-separated scenarios to run")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of each scenario's measured window to PREFIX.<scenario>.pprof")
 	flag.DurationVar(&o.pdpTimeout, "pdp-timeout", 2*time.Second, "PDP call timeout (hestami's authz.timeout default)")
 	flag.DurationVar(&o.planCacheTTL, "plan-cache-ttl", 10*time.Second, "query-plan cache TTL (hestami's authz.plan_cache_ttl default; 0 asks the PDP on every list)")
@@ -144,7 +144,7 @@ func (o options) validate() error {
 	}
 	for _, s := range strings.Split(o.scenarios, ",") {
 		if _, ok := scenarioNames[strings.TrimSpace(s)]; !ok {
-			return fmt.Errorf("unknown scenario %q (known: create-full, create-raw, list-full, list-raw)", s)
+			return fmt.Errorf("unknown scenario %q (known: %s)", s, strings.Join(runOrder, ", "))
 		}
 	}
 	return nil

@@ -41,6 +41,7 @@ func (h *rawHandler) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+rawCreatePath, h.create)
 	mux.HandleFunc("POST "+rawListPath, h.list)
+	mux.HandleFunc("POST "+rawSubmitPath, h.submit)
 	return mux
 }
 

@@ -63,16 +63,19 @@ func report(out io.Writer, st *stack, opts options, results map[string]result) (
 			continue
 		}
 		ratio := f.throughput() / r.throughput()
-		verdict := "met"
-		if ratio < t.min {
+		verdict, target := "met", fmt.Sprintf("≥ %.2fx", t.min)
+		if t.min == 0 {
+			verdict, target = "no target set", "—"
+		} else if ratio < t.min {
 			verdict = "NOT MET"
 		}
 		if f.errors+r.errors > 0 {
 			verdict += " (but INVALID: errors)"
 		}
 		fmt.Fprintf(out, "%-8s %-24s %8.2fx %9s   %s\n", t.op, fmt.Sprintf("%.0f / %.0f req/s", f.throughput(), r.throughput()),
-			ratio, fmt.Sprintf("≥ %.2fx", t.min), verdict)
+			ratio, target, verdict)
 	}
+	reportClassifier(out, results)
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "CPU ms/req: CPU time per completed request of this Go process (load generator + server), of PostgreSQL")
 	fmt.Fprintln(out, "(all backends) and of the Cerbos PDP; CPU%: their sum over the window as a share of all cores;")
