@@ -73,6 +73,7 @@ var users = []userSpec{
 	{"jordan@rivera.demo", "Jordan Rivera", "rivera", "OWNER"},
 	{"sam@rivera.demo", "Sam Rivera", "rivera", "CO_OWNER"},
 	{"morgan@oakhollow.demo", "Morgan Oak", "oakhollow", "TRUSTEE_MANAGER"},
+	{"pat@oakhollow.demo", "Pat Oak", "oakhollow", "OWNER"},
 	{"agent@oakhollow.demo", "Drew Agent", "oakhollow", "DELEGATED_AGENT"},
 	{"lin@chen.demo", "Lin Chen", "chen", "OWNER"},
 }
