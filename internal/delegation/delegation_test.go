@@ -354,3 +354,35 @@ func TestGrantRefusesBadInput(t *testing.T) {
 		t.Fatalf("refused grants wrote %d rows (%v)", n, err)
 	}
 }
+
+// An act and the revoke it races are ordered by the grant's row lock: the
+// act waits for the revoke's transaction and then sees the grant revoked,
+// never acting under a grant already revoked.
+func TestAnActRacingARevokeSeesTheRevoke(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	d := f.active(f.caseManagement(nil))
+	// The revoke, in flight: the row is updated, not yet committed.
+	tx, err := f.DB.Owner.Begin(f.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(f.Ctx)
+	if _, err := tx.Exec(f.Ctx, `UPDATE delegations SET status = 'REVOKED', revoked_at = now() WHERE id = $1`, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.submit(f.agent, f.granted, nil)
+		done <- err
+	}()
+	// The act must wait on the grant's lock (it would read the old, ACTIVE
+	// row without waiting if it did not lock it).
+	if err := f.AwaitLockWaiters(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(f.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, <-done, apperr.Forbidden)
+}
