@@ -11,9 +11,11 @@ import (
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
+	"github.com/hestami/concierge/internal/delegation"
 	"github.com/hestami/concierge/internal/identity"
 	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/listing"
+	"github.com/hestami/concierge/internal/money"
 	"github.com/hestami/concierge/internal/testkit"
 )
 
@@ -27,15 +29,40 @@ type story struct {
 // An owner's request, end to end, through the same pipeline as the API and
 // the CLI: intent → classification → conversion → claim → clarification
 // loop → an action → resolve (refused while the action is open) → close —
-// as the owner, the concierge staff member and a delegated agent. A second
-// owner organization runs the same story at the same time; neither ever
-// sees a row of the other, and the agent (who holds no grant) sees nothing.
+// as the owner, the concierge staff member and a delegated agent. In one
+// organization the owner speaks; in the other an OWNER grants a delegated
+// agent CASE_MANAGEMENT on the property, and the agent submits the request
+// and answers the clarification under that grant; once the grant is
+// revoked the agent sees nothing. Both stories run at the same time, and
+// neither organization ever sees a row of the other.
 func TestOwnersRequestEndToEndInTwoOrganizations(t *testing.T) {
 	t.Parallel()
 	b := testkit.Setup(t)
 	w := b.NewWorld()
 	b.Cases() // status changes are durable workflows
 	owners := map[string]authz.Principal{w.Rivera.ID: w.RiveraOwner, w.Oak.ID: w.OakTrustee}
+	oakOwner := b.Member(w.Oak, "owner@oak.test", "OWNER")
+	var grantID string
+	// Who speaks for the owner in each organization, given its property.
+	requesters := map[string]func(propertyID string) (authz.Principal, error){
+		w.Rivera.ID: func(string) (authz.Principal, error) { return w.RiveraOwner, nil },
+		w.Oak.ID: func(propertyID string) (authz.Principal, error) {
+			// Before the grant the agent may not even submit.
+			if _, err := testkit.Call[intent.Intent](b, w.OakAgent, "intent/v1/submit",
+				intent.SubmitInput{PropertyID: propertyID, Text: "test"}, "agent-early"); apperr.CodeOf(err) != apperr.Forbidden {
+				return authz.Principal{}, fmt.Errorf("agent submits without a grant: %v", err)
+			}
+			d, err := testkit.Call[delegation.Delegation](b, oakOwner, "delegation/v1/grant", delegation.GrantInput{
+				DelegateID: w.OakAgent.UserID, PropertyIDs: []string{propertyID},
+				AuthorityTypes: []delegation.AuthorityType{"CASE_MANAGEMENT"}, Limit: &money.Money{Amount: "5000.00", Currency: "USD"}}, "grant")
+			if err != nil {
+				return authz.Principal{}, err
+			}
+			grantID = d.ID
+			_, err = testkit.Call[delegation.Delegation](b, w.OakAgent, "delegation/v1/accept", delegation.AcceptInput{ID: d.ID}, "accept")
+			return w.OakAgent, err
+		},
+	}
 
 	var mu sync.Mutex
 	stories := map[string]*story{}
@@ -44,7 +71,7 @@ func TestOwnersRequestEndToEndInTwoOrganizations(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := runStory(t, b, org, owners[org.ID], b.Principal(w.Staff, org.ID))
+			s := runStory(t, b, org, owners[org.ID], requesters[org.ID], b.Principal(w.Staff, org.ID))
 			mu.Lock()
 			stories[org.ID] = s
 			mu.Unlock()
@@ -55,8 +82,11 @@ func TestOwnersRequestEndToEndInTwoOrganizations(t *testing.T) {
 		return
 	}
 
-	// The delegated agent of Oak holds no grant: nothing of the story.
+	// The grant revoked, the agent sees nothing of the story any more.
 	oak := stories[w.Oak.ID]
+	if _, err := testkit.Call[delegation.Delegation](b, oakOwner, "delegation/v1/revoke", delegation.RevokeInput{ID: grantID}, "revoke"); err != nil {
+		t.Fatalf("revoke: %v", err)
+	}
 	if _, err := testkit.Call[cases.Case](b, w.OakAgent, "case/v1/get", api.GetInput{ID: oak.caseID}, ""); apperr.CodeOf(err) != apperr.NotFound {
 		t.Errorf("agent reads the case: %v", err)
 	}
@@ -90,7 +120,8 @@ func TestOwnersRequestEndToEndInTwoOrganizations(t *testing.T) {
 
 // runStory plays one organization's request; it reports failures on t and
 // returns what it made.
-func runStory(t *testing.T, b *testkit.Bundle, org identity.Organization, owner, staff authz.Principal) *story {
+func runStory(t *testing.T, b *testkit.Bundle, org identity.Organization, owner authz.Principal,
+	requester func(propertyID string) (authz.Principal, error), staff authz.Principal) *story {
 	s := &story{org: org}
 	key := func(step string) string { return org.ID[:8] + "-" + step }
 	fail := func(step string, err error) *story {
@@ -98,10 +129,15 @@ func runStory(t *testing.T, b *testkit.Bundle, org identity.Organization, owner,
 		return s
 	}
 	prop := b.NewProperty(owner, org.Name+" home")
+	speaker, err := requester(prop.ID)
+	if err != nil {
+		return fail("requester", err)
+	}
 
-	// The owner says what is wrong; the classifier proposes.
-	in, err := testkit.Call[intent.Intent](b, owner, "intent/v1/submit",
-		intent.SubmitInput{PropertyID: prop.ID, Text: "Water is leaking through the kitchen ceiling and the floor is flooding"}, key("submit"))
+	// The owner (or its agent) says what is wrong; the classifier proposes.
+	in, err := testkit.Call[intent.Intent](b, speaker, "intent/v1/submit",
+		intent.SubmitInput{PropertyID: prop.ID, Text: "Water is leaking through the kitchen ceiling and the floor is flooding",
+			Constraints: &intent.Constraints{BudgetCeiling: &money.Money{Amount: "2500.00", Currency: "USD"}}}, key("submit"))
 	if err != nil {
 		return fail("submit", err)
 	}
@@ -138,7 +174,7 @@ func runStory(t *testing.T, b *testkit.Bundle, org identity.Organization, owner,
 	if err != nil || cl.Case.Status != cases.PendingOwner {
 		return fail("ask", err)
 	}
-	cl, err = testkit.Call[cases.Clarification](b, owner, "case/v1/answerClarification", cases.ClarifyInput{ID: s.caseID, Text: "Yes, I shut the main valve."}, key("answer"))
+	cl, err = testkit.Call[cases.Clarification](b, speaker, "case/v1/answerClarification", cases.ClarifyInput{ID: s.caseID, Text: "Yes, I shut the main valve."}, key("answer"))
 	if err != nil || cl.Case.Status != cases.InProgress {
 		return fail("answer", err)
 	}
@@ -169,26 +205,36 @@ func runStory(t *testing.T, b *testkit.Bundle, org identity.Organization, owner,
 		return fail("close", err)
 	}
 
-	// The owner sees the whole story, and none of the internal note.
+	// The owner and whoever spoke for it see the whole story, and none of
+	// the internal note.
+	for _, p := range []authz.Principal{owner, speaker} {
+		if err := checkOwnerView(b, p, s); err != nil {
+			return fail("owner-side view", err)
+		}
+	}
+	return s
+}
+
+func checkOwnerView(b *testkit.Bundle, owner authz.Principal, s *story) error {
 	c, err := testkit.Call[cases.Case](b, owner, "case/v1/get", api.GetInput{ID: s.caseNumber}, "")
 	if err != nil || c.Status != cases.Closed {
-		return fail("owner reads the closed case", err)
+		return fmt.Errorf("reads the closed case: %v", err)
 	}
 	var path []string
 	for _, h := range c.History {
 		path = append(path, string(h.To))
 	}
 	if got := strings.Join(path, ","); got != "INTAKE,ASSESSMENT,IN_PROGRESS,PENDING_OWNER,IN_PROGRESS,RESOLVED,CLOSED" {
-		return fail("history", fmt.Errorf("%s", got))
+		return fmt.Errorf("history %s", got)
 	}
 	notes, err := testkit.Call[listing.Page[cases.Note]](b, owner, "case/v1/listNotes", cases.ListNotesInput{CaseID: s.caseID}, "")
 	if err != nil || len(notes.Items) != 2 {
-		return fail("owner's notes", fmt.Errorf("%d notes, %v", len(notes.Items), err))
+		return fmt.Errorf("%d notes, %v", len(notes.Items), err)
 	}
 	for _, n := range notes.Items {
 		if n.Audience != cases.Shared || strings.Contains(n.Text, "overcharged") {
-			return fail("owner's notes", fmt.Errorf("the owner sees %+v", n))
+			return fmt.Errorf("sees note %+v", n)
 		}
 	}
-	return s
+	return nil
 }
