@@ -137,8 +137,10 @@ func TestTargetsValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, mod := range map[string]func(cases.Targets){
-		"missing":         func(t cases.Targets) { delete(t, "LOW") },
-		"sub-second":      func(t cases.Targets) { t["LOW"] = cases.Target{Response: 1500 * time.Millisecond, Resolution: time.Hour} },
+		"missing": func(t cases.Targets) { delete(t, "LOW") },
+		"sub-second": func(t cases.Targets) {
+			t["LOW"] = cases.Target{Response: 1500 * time.Millisecond, Resolution: time.Hour}
+		},
 		"zero":            func(t cases.Targets) { t["LOW"] = cases.Target{Resolution: time.Hour} },
 		"response > res.": func(t cases.Targets) { t["LOW"] = cases.Target{Response: 2 * time.Hour, Resolution: time.Hour} },
 	} {
