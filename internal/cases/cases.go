@@ -314,7 +314,7 @@ func (s *Service) List(ctx context.Context, p authz.Principal, in ListInput) (li
 			at = t
 		}
 	}
-	targets := s.targets.sqlJSON()
+	targets := s.targets.SQLArg()
 	filters := func(f *records.Filters) {
 		if len(in.Status) > 0 {
 			f.Where(`status = ANY(?)`, in.Status)

@@ -12,6 +12,3 @@ func SetAfterLock(s *Service, f func(userID string)) { s.afterLock = f }
 // SetNow fixes the instant reads compute SLA and queue views at (tests
 // only).
 func SetNow(s *Service, now func() time.Time) { s.now = now }
-
-// TargetsJSON is the targets as the SQL functions read them.
-func TargetsJSON(t Targets) string { return t.sqlJSON() }

@@ -53,8 +53,9 @@ func (t Targets) Validate() error {
 	return nil
 }
 
-// sqlJSON is the targets as hestami_case_sla_state reads them (seconds).
-func (t Targets) sqlJSON() string {
+// SQLArg is the targets as the SQL functions hestami_case_sla_state and
+// hestami_case_urgency read them (JSON, seconds).
+func (t Targets) SQLArg() string {
 	m := map[Priority]map[string]int64{}
 	for p, x := range t {
 		m[p] = map[string]int64{"response": int64(x.Response / time.Second), "resolution": int64(x.Resolution / time.Second)}

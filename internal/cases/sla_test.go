@@ -193,7 +193,7 @@ func TestQueueGoAndSQLAgree(t *testing.T) {
 			}
 		}
 	}
-	targets := cases.TargetsJSON(cases.DefaultTargets)
+	targets := cases.DefaultTargets.SQLArg()
 	for _, asOf := range []time.Time{t0, t0.Add(time.Hour), t0.Add(-time.Hour), t0.Add(30 * 24 * time.Hour)} {
 		cases.SetNow(f.svc, func() time.Time { return asOf })
 		// The Go view of every case, through case/v1/get.

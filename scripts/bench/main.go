@@ -10,6 +10,8 @@
 //	b. a raw pgx handler doing one INSERT into cases per request
 //	c. case/v1/list (limit 20) through the full stack (PDP query plan + RLS)
 //	d. a raw pgx handler doing one SELECT … LIMIT 20 per request
+//	e. case/v1/list sorted by urgency (the work queue) through the full stack
+//	f. a raw pgx handler doing the same urgency-ordered SELECT per request
 //
 // and prints throughput, latency percentiles, errors and the full/raw ratios
 // next to their targets. It is a program, not a test: nothing here asserts
@@ -75,7 +77,7 @@ func parseFlags() options {
 	flag.IntVar(&o.orgs, "orgs", 50, "owner organizations to seed (one OWNER user, token and property each)")
 	flag.IntVar(&o.casesPerOrg, "cases-per-org", 2000, "cases to seed per organization (bulk COPY)")
 	flag.IntVar(&o.rawPoolSize, "raw-pool-size", 16, "max connections of the raw baselines' owner-role pool (the full stack's runtime pool has 16)")
-	flag.StringVar(&o.scenarios, "scenarios", "create-full,create-raw,list-full,list-raw", "comma-separated scenarios to run")
+	flag.StringVar(&o.scenarios, "scenarios", "create-full,create-raw,list-full,list-raw,queue-full,queue-raw", "comma-separated scenarios to run")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of each scenario's measured window to PREFIX.<scenario>.pprof")
 	flag.DurationVar(&o.pdpTimeout, "pdp-timeout", 2*time.Second, "PDP call timeout (hestami's authz.timeout default)")
 	flag.DurationVar(&o.planCacheTTL, "plan-cache-ttl", 10*time.Second, "query-plan cache TTL (hestami's authz.plan_cache_ttl default; 0 asks the PDP on every list)")
@@ -144,13 +146,13 @@ func (o options) validate() error {
 	}
 	for _, s := range strings.Split(o.scenarios, ",") {
 		if _, ok := scenarioNames[strings.TrimSpace(s)]; !ok {
-			return fmt.Errorf("unknown scenario %q (known: create-full, create-raw, list-full, list-raw)", s)
+			return fmt.Errorf("unknown scenario %q (known: create-full, create-raw, list-full, list-raw, queue-full, queue-raw)", s)
 		}
 	}
 	return nil
 }
 
-var scenarioNames = map[string]bool{"create-full": true, "create-raw": true, "list-full": true, "list-raw": true}
+var scenarioNames = map[string]bool{"create-full": true, "create-raw": true, "list-full": true, "list-raw": true, "queue-full": true, "queue-raw": true}
 
 var started = time.Now()
 
@@ -317,7 +319,7 @@ func start(ctx context.Context, opts options, cl *cleanup) (*stack, error) {
 		return nil, err
 	}
 	cl.add(st.rawPool.Close)
-	st.raw = &rawHandler{pool: st.rawPool}
+	st.raw = &rawHandler{pool: st.rawPool, targetsJSON: cases.DefaultTargets.SQLArg()}
 	st.rawURL, err = serve(st.raw.routes(), cl)
 	if err != nil {
 		return nil, err
