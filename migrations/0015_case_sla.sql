@@ -36,16 +36,18 @@ UPDATE cases SET waiting_on_kind = 'OTHER', waiting_on_name = 'not recorded' WHE
 --   BREACHED when clock > target; AT_RISK when less than a quarter of the
 --   target is left (4·clock > 3·target); ON_TRACK otherwise;
 --   NOT_APPLICABLE for CLOSED and CANCELLED.
+-- Both functions are one SELECT of one expression, without FROM, so that
+-- the planner inlines them into the query that sorts by them (a function
+-- that is not inlined costs a call per row: measured by scripts/bench).
 CREATE FUNCTION hestami_case_sla_state(c cases, as_of timestamptz, targets jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE
     WHEN c.status IN ('CLOSED', 'CANCELLED') THEN 'NOT_APPLICABLE'
-    WHEN s.clock > s.target THEN 'BREACHED'
-    WHEN 4 * s.clock > 3 * s.target THEN 'AT_RISK'
+    WHEN extract(epoch FROM LEAST(as_of, COALESCE(c.paused_since, as_of)) - c.created_at) - c.paused_seconds
+      > (targets -> c.priority ->> CASE WHEN c.responded_at IS NULL THEN 'response' ELSE 'resolution' END)::numeric THEN 'BREACHED'
+    WHEN 4 * (extract(epoch FROM LEAST(as_of, COALESCE(c.paused_since, as_of)) - c.created_at) - c.paused_seconds)
+      > 3 * (targets -> c.priority ->> CASE WHEN c.responded_at IS NULL THEN 'response' ELSE 'resolution' END)::numeric THEN 'AT_RISK'
     ELSE 'ON_TRACK' END
-  FROM (SELECT
-      extract(epoch FROM LEAST(as_of, COALESCE(c.paused_since, as_of)) - c.created_at) - c.paused_seconds AS clock,
-      (targets -> c.priority ->> CASE WHEN c.responded_at IS NULL THEN 'response' ELSE 'resolution' END)::numeric AS target) s
 $$;
 
 -- hestami_case_urgency ranks c for the work queue at as_of: 0 critical,
@@ -57,11 +59,11 @@ CREATE FUNCTION hestami_case_urgency(c cases, as_of timestamptz, targets jsonb) 
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT (CASE
     WHEN c.status IN ('CLOSED', 'CANCELLED') THEN 3
-    WHEN s.sla = 'BREACHED' OR c.priority IN ('EMERGENCY', 'URGENT') THEN 0
-    WHEN s.sla = 'AT_RISK' OR c.priority = 'HIGH' OR extract(epoch FROM as_of - c.status_changed_at) > 172800 THEN 1
+    WHEN c.priority IN ('EMERGENCY', 'URGENT') OR hestami_case_sla_state(c, as_of, targets) = 'BREACHED' THEN 0
+    WHEN c.priority = 'HIGH' OR extract(epoch FROM as_of - c.status_changed_at) > 172800
+      OR hestami_case_sla_state(c, as_of, targets) = 'AT_RISK' THEN 1
     WHEN c.priority = 'LOW' THEN 3
     ELSE 2 END)::smallint
-  FROM (SELECT hestami_case_sla_state(c, as_of, targets) AS sla) s
 $$;
 REVOKE ALL ON FUNCTION hestami_case_sla_state(cases, timestamptz, jsonb), hestami_case_urgency(cases, timestamptz, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hestami_case_sla_state(cases, timestamptz, jsonb), hestami_case_urgency(cases, timestamptz, jsonb) TO hestami_app;
