@@ -87,8 +87,8 @@ type ListInput struct {
 	AssigneeID string     `json:"assigneeId,omitempty" jsonschema:"format=uuid"`
 	// Assignee is "me" (the caller), "none" (unassigned) or a user id.
 	Assignee string `json:"assignee,omitempty" jsonschema:"pattern=^(me|none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"`
-	// Urgency and WaitingOn filter by the work-queue view, computed at the
-	// time of the first page.
+	// Urgency and WaitingOn filter by the work-queue view (urgency at the
+	// time of the page; with Sort URGENCY, of the listing's first page).
 	Urgency   []Urgency `json:"urgency,omitempty"`
 	WaitingOn []Party   `json:"waitingOn,omitempty"`
 	// Sort is NEWEST (newest first, the default) or URGENCY (most urgent
