@@ -18,6 +18,7 @@ import (
 	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
+	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/delegation"
 	"github.com/hestami/concierge/internal/identity"
@@ -76,6 +77,16 @@ func New(d *db.DB, pdp authz.Decider) *App {
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d, Authority: a.Delegation}
 	return a
+}
+
+// ConfigureSLA gives the case service the configured SLA targets (by
+// priority); services start with cases.DefaultTargets.
+func (a *App) ConfigureSLA(targets map[string]config.SLATarget) error {
+	t := cases.Targets{}
+	for p, x := range targets {
+		t[cases.Priority(p)] = cases.Target{Response: x.Response, Resolution: x.Resolution}
+	}
+	return a.Cases.SetTargets(t)
 }
 
 // Operator is the identity service alone, for operator commands that need

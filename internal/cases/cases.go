@@ -7,15 +7,18 @@ import (
 	"context"
 	"errors"
 
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/invopop/jsonschema"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hestami/concierge/internal/activity"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/enum"
 	"github.com/hestami/concierge/internal/listing"
 	"github.com/hestami/concierge/internal/records"
 	"github.com/hestami/concierge/internal/workflow"
@@ -23,25 +26,37 @@ import (
 
 // Case is a concierge case.
 type Case struct {
-	ID                string         `json:"id"`
-	OrganizationID    string         `json:"organizationId"`
-	PropertyID        string         `json:"propertyId"`
-	Number            string         `json:"number"`
-	Title             string         `json:"title"`
-	Description       string         `json:"description"`
-	Category          Category       `json:"category"`
-	Priority          Priority       `json:"priority"`
-	Status            Status         `json:"status"`
-	AssigneeID        *string        `json:"assigneeId,omitempty"`
-	DueAt             *time.Time     `json:"dueAt,omitempty"`
-	ResolutionSummary string         `json:"resolutionSummary,omitempty"`
-	CloseReason       string         `json:"closeReason,omitempty"`
-	CancelReason      string         `json:"cancelReason,omitempty"`
-	CreatedBy         string         `json:"createdBy"`
-	CreatedAt         time.Time      `json:"createdAt"`
-	UpdatedAt         time.Time      `json:"updatedAt"`
-	StatusChangedAt   time.Time      `json:"statusChangedAt"`
-	History           []StatusChange `json:"history,omitempty"`
+	ID                string     `json:"id"`
+	OrganizationID    string     `json:"organizationId"`
+	PropertyID        string     `json:"propertyId"`
+	Number            string     `json:"number"`
+	Title             string     `json:"title"`
+	Description       string     `json:"description"`
+	Category          Category   `json:"category"`
+	Priority          Priority   `json:"priority"`
+	Status            Status     `json:"status"`
+	AssigneeID        *string    `json:"assigneeId,omitempty"`
+	DueAt             *time.Time `json:"dueAt,omitempty"`
+	ResolutionSummary string     `json:"resolutionSummary,omitempty"`
+	CloseReason       string     `json:"closeReason,omitempty"`
+	CancelReason      string     `json:"cancelReason,omitempty"`
+	CreatedBy         string     `json:"createdBy"`
+	CreatedAt         time.Time  `json:"createdAt"`
+	UpdatedAt         time.Time  `json:"updatedAt"`
+	StatusChangedAt   time.Time  `json:"statusChangedAt"`
+	// RespondedAt is when the case first left INTAKE (its response).
+	RespondedAt *time.Time `json:"respondedAt,omitempty"`
+	// PausedSeconds and PausedSince are the SLA clock's stopped time:
+	// the whole seconds of the stops that ended, and when the current one
+	// began (while the case waits on someone else, or is resolved).
+	PausedSeconds int64      `json:"pausedSeconds"`
+	PausedSince   *time.Time `json:"pausedSince,omitempty"`
+	// WaitingOn is the external party a PENDING_EXTERNAL case waits on.
+	WaitingOn *WaitingOn `json:"waitingOn,omitempty"`
+	// Queue is the work-queue view (urgency, SLA, next action), computed
+	// when the case is read (case/v1/get, case/v1/list).
+	Queue   *Queue         `json:"queue,omitempty"`
+	History []StatusChange `json:"history,omitempty"`
 }
 
 // StatusChange is one entry of a case's status history.
@@ -70,8 +85,17 @@ type ListInput struct {
 	Priority   []Priority `json:"priority,omitempty"`
 	PropertyID string     `json:"propertyId,omitempty" jsonschema:"format=uuid"`
 	AssigneeID string     `json:"assigneeId,omitempty" jsonschema:"format=uuid"`
-	Limit      int        `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"`
-	Cursor     string     `json:"cursor,omitempty" jsonschema:"maxLength=500"`
+	// Assignee is "me" (the caller), "none" (unassigned) or a user id.
+	Assignee string `json:"assignee,omitempty" jsonschema:"pattern=^(me|none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"`
+	// Urgency and WaitingOn filter by the work-queue view (urgency at the
+	// time of the page; with Sort URGENCY, of the listing's first page).
+	Urgency   []Urgency `json:"urgency,omitempty"`
+	WaitingOn []Party   `json:"waitingOn,omitempty"`
+	// Sort is NEWEST (newest first, the default) or URGENCY (most urgent
+	// first, then oldest).
+	Sort   ListSort `json:"sort,omitempty"`
+	Limit  int      `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100"`
+	Cursor string   `json:"cursor,omitempty" jsonschema:"maxLength=1000"`
 }
 
 // UpdateStatusInput moves a case through the state machine.
@@ -80,6 +104,9 @@ type UpdateStatusInput struct {
 	Status            Status `json:"status"`
 	Reason            string `json:"reason,omitempty" jsonschema:"maxLength=2000"`
 	ResolutionSummary string `json:"resolutionSummary,omitempty" jsonschema:"maxLength=10000"`
+	// WaitingOn is required to move to PENDING_EXTERNAL and refused
+	// otherwise.
+	WaitingOn *WaitingOn `json:"waitingOn,omitempty"`
 }
 
 // Service is the case domain.
@@ -93,6 +120,10 @@ type Service struct {
 	// afterLock runs inside the status transaction once the case row is
 	// locked; tests use it to interleave two requests deterministically.
 	afterLock func(userID string)
+	// targets are the SLA targets; now is the clock reads are computed at
+	// (tests fix it).
+	targets Targets
+	now     func() time.Time
 }
 
 const kind = "case"
@@ -100,7 +131,27 @@ const kind = "case"
 // New returns the case service. wf may be nil for processes that never
 // change a status; RegisterWorkflows must run before wf is launched.
 func New(d *db.DB, pdp authz.Decider, wf *workflow.Engine) *Service {
-	return &Service{db: d, pdp: pdp, wf: wf}
+	return &Service{db: d, pdp: pdp, wf: wf, targets: DefaultTargets, now: time.Now}
+}
+
+// SetTargets replaces the SLA targets (from the configuration); call it
+// before the service answers requests.
+func (s *Service) SetTargets(t Targets) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	s.targets = t
+	return nil
+}
+
+// asOf is the instant a read computes its views at, in the database's
+// precision (microseconds), so Go and SQL compare the same instant.
+func (s *Service) asOf() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func (s *Service) withQueue(c Case, at time.Time) Case {
+	q := QueueOf(c, at, s.targets)
+	c.Queue = &q
+	return c
 }
 
 func resourceOf(c Case) authz.Resource {
@@ -160,14 +211,20 @@ func (s *Service) CreateTx(ctx context.Context, q db.Querier, p authz.Principal,
 }
 
 const columns = `id, organization_id, property_id, number, title, description, category, priority, status, assignee_id, due_at,
-	resolution_summary, close_reason, cancel_reason, created_by, created_at, updated_at, status_changed_at`
+	resolution_summary, close_reason, cancel_reason, created_by, created_at, updated_at, status_changed_at,
+	responded_at, paused_seconds, paused_since, waiting_on_kind, waiting_on_name`
 
 func scan(r db.Row) (Case, error) {
 	var c Case
 	var status string
+	var waitKind, waitName *string
 	err := r.Scan(&c.ID, &c.OrganizationID, &c.PropertyID, &c.Number, &c.Title, &c.Description, &c.Category, &c.Priority, &status,
-		&c.AssigneeID, &c.DueAt, &c.ResolutionSummary, &c.CloseReason, &c.CancelReason, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.StatusChangedAt)
+		&c.AssigneeID, &c.DueAt, &c.ResolutionSummary, &c.CloseReason, &c.CancelReason, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.StatusChangedAt,
+		&c.RespondedAt, &c.PausedSeconds, &c.PausedSince, &waitKind, &waitName)
 	c.Status = Status(status)
+	if waitKind != nil && waitName != nil {
+		c.WaitingOn = &WaitingOn{Kind: ExternalKind(*waitKind), Name: *waitName}
+	}
 	return c, err
 }
 
@@ -210,13 +267,18 @@ func history(ctx context.Context, q db.Querier, caseID string) ([]StatusChange, 
 	return out, rows.Err()
 }
 
-// Get returns a case (by id or number) with its status history.
+// Get returns a case (by id or number) with its status history and its
+// work-queue view now.
 func (s *Service) Get(ctx context.Context, p authz.Principal, ref string) (Case, error) {
-	return records.Get(ctx, s.db, s.pdp, p, table, ref, func(q db.Querier, c Case) (Case, error) {
+	c, err := records.Get(ctx, s.db, s.pdp, p, table, ref, func(q db.Querier, c Case) (Case, error) {
 		var err error
 		c.History, err = history(ctx, q, c.ID)
 		return c, err
 	})
+	if err != nil {
+		return c, err
+	}
+	return s.withQueue(c, s.asOf()), nil
 }
 
 var planColumns = authz.Columns{
@@ -227,10 +289,33 @@ var planColumns = authz.Columns{
 	"request.resource.attr.created_by":  "created_by",
 }
 
-// List returns the cases the principal may view, newest first; filters
-// combine.
+// ListSort is the order of case/v1/list.
+type ListSort string
+
+// ListSorts lists the orders: NEWEST first (by creation), or URGENCY (the
+// work queue: most urgent first, then oldest).
+var ListSorts = enum.New[ListSort]("NEWEST", "URGENCY")
+
+// JSONSchema makes every ListSort field an enum.
+func (ListSort) JSONSchema() *jsonschema.Schema { return ListSorts.Schema() }
+
+// urgencyExpr is a case's urgency rank in SQL (0 most urgent), at a bound
+// instant under bound targets.
+const urgencyExpr = `hestami_case_urgency(cases, ?::timestamptz, ?::jsonb)`
+
+// List returns the cases the principal may view, newest first or by
+// urgency; filters combine. Every page of one listing computes urgency at
+// the instant of its first page (carried in the cursor), so a case whose
+// urgency changes while the caller pages is neither repeated nor skipped.
 func (s *Service) List(ctx context.Context, p authz.Principal, in ListInput) (listing.Page[Case], error) {
-	return records.List(ctx, s.db, s.pdp, p, table, records.Page{Limit: in.Limit, Cursor: in.Cursor}, func(f *records.Filters) {
+	at := s.asOf()
+	if pin := records.Pinned(in.Cursor); pin != "" {
+		if t, err := time.Parse(time.RFC3339Nano, pin); err == nil {
+			at = t
+		}
+	}
+	targets := s.targets.SQLArg()
+	filters := func(f *records.Filters) {
 		if len(in.Status) > 0 {
 			f.Where(`status = ANY(?)`, in.Status)
 		}
@@ -243,7 +328,50 @@ func (s *Service) List(ctx context.Context, p authz.Principal, in ListInput) (li
 		if in.AssigneeID != "" {
 			f.Where(`assignee_id = ?`, in.AssigneeID)
 		}
-	})
+		switch in.Assignee {
+		case "":
+		case "none":
+			f.Where(`assignee_id IS NULL`)
+		case "me":
+			f.Where(`assignee_id = ?`, p.UserID)
+		default:
+			f.Where(`assignee_id = ?::uuid`, in.Assignee)
+		}
+		if len(in.WaitingOn) > 0 {
+			var statuses []Status
+			for _, party := range in.WaitingOn {
+				statuses = append(statuses, partyStatuses(party)...)
+			}
+			f.Where(`status = ANY(?)`, statuses)
+		}
+		if len(in.Urgency) > 0 {
+			ranks := make([]int16, len(in.Urgency))
+			for i, u := range in.Urgency {
+				ranks[i] = int16(u.rank())
+			}
+			f.Where(urgencyExpr+` = ANY(?)`, at, targets, ranks)
+		}
+	}
+	page := records.Page{Limit: in.Limit, Cursor: in.Cursor}
+	var out listing.Page[Case]
+	var err error
+	if in.Sort == "URGENCY" {
+		out, err = records.ListSorted(ctx, s.db, s.pdp, p, table, records.Sort[Case]{
+			Exprs:  []string{urgencyExpr, `created_at`},
+			Values: []any{at, targets},
+			Casts:  []string{"smallint", "timestamptz"},
+			Key: func(c Case) []string {
+				return []string{strconv.Itoa(QueueOf(c, at, s.targets).Urgency.rank()), c.CreatedAt.UTC().Format(time.RFC3339Nano)}
+			},
+			Pin: at.Format(time.RFC3339Nano),
+		}, page, filters)
+	} else {
+		out, err = records.List(ctx, s.db, s.pdp, p, table, page, filters)
+	}
+	for i := range out.Items {
+		out.Items[i] = s.withQueue(out.Items[i], at)
+	}
+	return out, err
 }
 
 // isForeignKey reports whether err is a violation of the named foreign key.

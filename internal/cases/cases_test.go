@@ -62,6 +62,9 @@ func (f *fixture) move(p authz.Principal, id, to, key string) (cases.Case, error
 	if to == "RESOLVED" {
 		in.ResolutionSummary = "done"
 	}
+	if to == "PENDING_EXTERNAL" {
+		in.WaitingOn = &cases.WaitingOn{Kind: "VENDOR", Name: "Acme Plumbing"}
+	}
 	return f.svc.UpdateStatus(f.Ctx, p, in, key)
 }
 

@@ -91,8 +91,9 @@ func (s *Service) clarify(ctx context.Context, q db.Querier, p authz.Principal, 
 // already checked (PDP and state machine), with its history entry and
 // activity event, as applyStatusChange does for case/v1/updateStatus.
 func changeStatusTx(ctx context.Context, q db.Querier, p authz.Principal, before Case, to Status, reason string) (Case, error) {
-	after, err := scan(q.QueryRow(ctx, `UPDATE cases SET status = $2, updated_at = now(), status_changed_at = now()
-		WHERE id = $1 RETURNING `+columns, before.ID, string(to)))
+	args := []any{before.ID, string(to)}
+	set := `status = $2, updated_at = now(), status_changed_at = now(), ` + slaSet(to, nil, &args)
+	after, err := scan(q.QueryRow(ctx, `UPDATE cases SET `+set+` WHERE id = $1 RETURNING `+columns, args...))
 	if err != nil {
 		return Case{}, err
 	}
@@ -101,7 +102,7 @@ func changeStatusTx(ctx context.Context, q db.Querier, p authz.Principal, before
 		return Case{}, err
 	}
 	if err := activity.Record(ctx, q, p, activity.Event{EntityType: kind, EntityID: after.ID, Verb: "status_changed",
-		Before: map[string]any{"status": before.Status}, After: map[string]any{"status": to, "reason": reason}}); err != nil {
+		Before: map[string]any{"status": before.Status}, After: statusEvent(to, reason, nil)}); err != nil {
 		return Case{}, err
 	}
 	after.History, err = history(ctx, q, after.ID)

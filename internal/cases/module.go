@@ -22,7 +22,7 @@ func (s *Service) Register(r *api.Registry) {
 		func(ctx context.Context, c api.Call, in api.GetInput) (Case, error) {
 			return s.Get(ctx, c.Principal, in.ID)
 		})
-	api.Register(r, spec("list", api.Query, "List the cases the caller may view, newest first; filters combine", "view"),
+	api.Register(r, spec("list", api.Query, "List the cases the caller may view, newest first or by urgency (the work queue); filters combine", "view"),
 		func(ctx context.Context, c api.Call, in ListInput) (listing.Page[Case], error) {
 			return s.List(ctx, c.Principal, in)
 		})

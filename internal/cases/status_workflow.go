@@ -105,6 +105,14 @@ func (s *Service) UpdateStatusReplayed(ctx context.Context, p authz.Principal, i
 	if in.Status == Resolved {
 		f.Required("resolutionSummary", in.ResolutionSummary)
 	}
+	switch {
+	case in.Status == PendingExternal && in.WaitingOn == nil:
+		f.Add("waitingOn", "required", "waitingOn (the HOA, vendor or other party the case will wait on) is required to move to PENDING_EXTERNAL")
+	case in.Status == PendingExternal:
+		f.Required("waitingOn.name", in.WaitingOn.Name)
+	case in.WaitingOn != nil:
+		f.Add("waitingOn", "not_allowed", "waitingOn is only for a move to PENDING_EXTERNAL")
+	}
 	if idempotencyKey == "" {
 		return Case{}, false, apperr.New(apperr.IdempotencyKeyRequired, "an idempotency key is required")
 	}
@@ -310,18 +318,18 @@ func (s *Service) applyStatusChange(ctx context.Context, q db.Querier, in status
 				before.Number, len(open), strings.Join(open, ", "))), nil
 		}
 	}
-	set := `status = $2, updated_at = now(), status_changed_at = now()`
 	args := []any{before.ID, string(to)}
+	set := `status = $2, updated_at = now(), status_changed_at = now(), ` + slaSet(to, in.Input.WaitingOn, &args)
 	switch to {
 	case Resolved:
-		set += `, resolution_summary = $3`
 		args = append(args, in.Input.ResolutionSummary)
+		set += `, resolution_summary = $` + strconv.Itoa(len(args))
 	case Cancelled:
-		set += `, cancel_reason = $3`
 		args = append(args, in.Input.Reason)
+		set += `, cancel_reason = $` + strconv.Itoa(len(args))
 	case Closed:
-		set += `, close_reason = $3`
 		args = append(args, in.Input.Reason)
+		set += `, close_reason = $` + strconv.Itoa(len(args))
 	}
 	after, err := scan(q.QueryRow(ctx, `UPDATE cases SET `+set+` WHERE id = $1 RETURNING `+columns, args...))
 	if err != nil {
@@ -333,7 +341,7 @@ func (s *Service) applyStatusChange(ctx context.Context, q db.Querier, in status
 	}
 	actor := authz.Principal{UserID: in.UserID, OrgID: in.OrgID, ActorKind: authz.ActorKind(in.ActorKind)}
 	if err := activity.Record(ctx, q, actor, activity.Event{EntityType: kind, EntityID: after.ID, Verb: "status_changed",
-		Before: map[string]any{"status": before.Status}, After: map[string]any{"status": to, "reason": in.Input.Reason}}); err != nil {
+		Before: map[string]any{"status": before.Status}, After: statusEvent(to, in.Input.Reason, in.Input.WaitingOn)}); err != nil {
 		return out, err
 	}
 	if after.History, err = history(ctx, q, after.ID); err != nil {

@@ -26,6 +26,8 @@ type Config struct {
 	Workflow  Workflow
 	Telemetry Telemetry
 	Log       Log
+	// SLA holds the case SLA targets by priority (upper case, as stored).
+	SLA map[string]SLATarget
 	// Identity of the local CLI caller.
 	Org   string
 	As    string
@@ -65,6 +67,29 @@ type Log struct {
 	// Level is the least severe level written; nil leaves it to the
 	// command: info for serve, warn for the short-lived commands.
 	Level *slog.Level
+}
+
+// SLATarget is one priority's case SLA: respond within Response, resolve
+// within Resolution (counted on the case's clock, domain.md §4).
+type SLATarget struct {
+	Response   time.Duration
+	Resolution time.Duration
+}
+
+// slaDefaults are the SLA targets by priority: response, resolution.
+var slaDefaults = map[string][2]string{
+	"emergency": {"1h", "24h"},
+	"urgent":    {"4h", "72h"},
+	"high":      {"8h", "120h"},
+	"normal":    {"24h", "240h"},
+	"low":       {"72h", "720h"},
+}
+
+func init() {
+	for p, d := range slaDefaults {
+		Keys["sla."+p+".response"] = d[0]
+		Keys["sla."+p+".resolution"] = d[1]
+	}
 }
 
 // Keys lists every configuration key with its default, so that `config show`
@@ -139,7 +164,12 @@ func Load(v *viper.Viper) (*Config, error) {
 		}
 		logLevel = &l
 	}
+	sla, err := loadSLA(v)
+	if err != nil {
+		return nil, err
+	}
 	c := &Config{
+		SLA:     sla,
 		DataDir: v.GetString("data_dir"),
 		File:    v.ConfigFileUsed(),
 		Database: Database{
@@ -174,6 +204,30 @@ func Load(v *viper.Viper) (*Config, error) {
 		c.Workflow.ExecutorID = "hestami-serve-" + host
 	}
 	return c, nil
+}
+
+// loadSLA reads sla.<priority>.response|resolution: whole seconds (the
+// database compares in seconds), at least 1s, response no later than
+// resolution.
+func loadSLA(v *viper.Viper) (map[string]SLATarget, error) {
+	out := map[string]SLATarget{}
+	for p := range slaDefaults {
+		var t [2]time.Duration
+		for i, which := range []string{"response", "resolution"} {
+			key := "sla." + p + "." + which
+			d, err := time.ParseDuration(v.GetString(key))
+			if err != nil || d < time.Second || d%time.Second != 0 {
+				return nil, invalid(key, fmt.Sprintf("%s: %q is not a duration of whole seconds ≥ 1s (e.g. 4h)", key, v.GetString(key)))
+			}
+			t[i] = d
+		}
+		if t[0] > t[1] {
+			key := "sla." + p + ".response"
+			return nil, invalid(key, fmt.Sprintf("%s: %s is later than the resolution target %s", key, t[0], t[1]))
+		}
+		out[strings.ToUpper(p)] = SLATarget{Response: t[0], Resolution: t[1]}
+	}
+	return out, nil
 }
 
 // invalid is a configuration error naming its key.

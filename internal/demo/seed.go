@@ -203,6 +203,9 @@ func Seed(ctx context.Context, s Services) (Result, error) {
 				if to == cases.Resolved {
 					in.ResolutionSummary = "Inspected; two shingles replaced, photos on file."
 				}
+				if to == cases.PendingExternal {
+					in.WaitingOn = &cases.WaitingOn{Kind: "HOA", Name: "Barton Hills HOA board"}
+				}
 				// Stable keys: seeding again replays these changes instead of repeating them.
 				if cs, err = s.Cases.UpdateStatus(ctx, staff, in, fmt.Sprintf("demo-seed-%d-%d", i, step)); err != nil {
 					return r, fmt.Errorf("seeding %q → %s: %w", c.title, to, err)

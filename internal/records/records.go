@@ -14,7 +14,9 @@ package records
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -153,8 +155,13 @@ type Filters struct {
 // Where adds a condition; each ? in cond is replaced by the placeholder of
 // the next value.
 func (f *Filters) Where(cond string, values ...any) {
+	f.conds = append(f.conds, f.bind(cond, values...))
+}
+
+// bind replaces each ? of expr by the placeholder of the next value.
+func (f *Filters) bind(expr string, values ...any) string {
 	var b strings.Builder
-	for _, r := range cond {
+	for _, r := range expr {
 		if r == '?' && len(values) > 0 {
 			b.WriteString(f.args.Add(values[0]))
 			values = values[1:]
@@ -162,7 +169,7 @@ func (f *Filters) Where(cond string, values ...any) {
 		}
 		b.WriteRune(r)
 	}
-	f.conds = append(f.conds, b.String())
+	return b.String()
 }
 
 // Page is a list request's paging: its limit (0 for the default) and the
@@ -173,17 +180,151 @@ type Page struct {
 }
 
 // List returns one page of the records of t that p may view (the PDP's
-// plan for "view", as SQL) and that match filters.
+// plan for "view", as SQL) and that match filters, in the table's order.
 func List[T any](ctx context.Context, d *db.DB, pdp authz.Decider, p authz.Principal, t *Table[T], page Page,
 	filters func(f *Filters)) (listing.Page[T], error) {
 	if t.Order.Key == nil && t.Order.created == nil {
 		return listing.Page[T]{}, apperr.New(apperr.Internal, "records: table %s declares no list order", t.Name)
 	}
+	o := t.Order
+	cmp, dir := "<", "DESC"
+	if o.Ascending {
+		cmp, dir = ">", "ASC"
+	}
+	return list(ctx, d, pdp, p, t, page, filters, ordering[T]{
+		valid: func(key string) bool {
+			if o.cast() != "timestamptz" {
+				return true
+			}
+			_, err := time.Parse(time.RFC3339Nano, key)
+			return err == nil
+		},
+		after: func(f *Filters, key, id string) {
+			f.Where(`(`+o.column()+`, id) `+cmp+` (?::`+o.cast()+`, ?::uuid)`, key, id)
+		},
+		by:  func(*Filters) string { return o.column() + ` ` + dir + `, id ` + dir },
+		key: o.key,
+	})
+}
+
+// Sort is one request's list order, for orders that are computed per
+// request (the case work queue ranks by an urgency that depends on the
+// time): SQL expressions over the row, ascending as one row value, then id.
+type Sort[T any] struct {
+	// Exprs are the sort key; each ? binds the next of Values.
+	Exprs  []string
+	Values []any
+	// Casts are the SQL types of Exprs, for the cursor's values.
+	Casts []string
+	// Key is a record's values of Exprs, as the database computes them.
+	Key func(T) []string
+	// Pin is carried unchanged in the cursor (Pinned reads it back), so
+	// every page can be computed with what the first was (its time, say).
+	Pin string
+}
+
+// sortCursor is a Sort's cursor key.
+type sortCursor struct {
+	Pin  string   `json:"p"`
+	Keys []string `json:"k"`
+}
+
+// Pinned is the Pin of the Sort that made cursor ("" for the first page
+// or a cursor no Sort made; ListSorted refuses the latter).
+func Pinned(cursor string) string {
+	var f apperr.Fields
+	cur := listing.Decode(&f, cursor)
+	var sc sortCursor
+	if cur == nil || json.Unmarshal([]byte(cur.Key), &sc) != nil {
+		return ""
+	}
+	return sc.Pin
+}
+
+// ListSorted is List in the order s, instead of the table's.
+func ListSorted[T any](ctx context.Context, d *db.DB, pdp authz.Decider, p authz.Principal, t *Table[T], s Sort[T], page Page,
+	filters func(f *Filters)) (listing.Page[T], error) {
+	row := func(f *Filters) []string {
+		out := make([]string, len(s.Exprs))
+		values := s.Values
+		for i, e := range s.Exprs {
+			n := strings.Count(e, "?")
+			out[i] = f.bind(e, values[:n]...)
+			values = values[n:]
+		}
+		return out
+	}
+	return list(ctx, d, pdp, p, t, page, filters, ordering[T]{
+		valid: func(key string) bool {
+			var sc sortCursor
+			if json.Unmarshal([]byte(key), &sc) != nil || sc.Pin != s.Pin || len(sc.Keys) != len(s.Exprs) {
+				return false
+			}
+			for i, v := range sc.Keys {
+				if !castable(s.Casts[i], v) {
+					return false
+				}
+			}
+			return true
+		},
+		after: func(f *Filters, key, id string) {
+			var sc sortCursor
+			_ = json.Unmarshal([]byte(key), &sc) // valid said it parses
+			values := make([]any, 0, len(sc.Keys)+1)
+			params := make([]string, 0, len(sc.Keys)+1)
+			for i, v := range sc.Keys {
+				values = append(values, v)
+				params = append(params, `?::`+s.Casts[i])
+			}
+			values = append(values, id)
+			params = append(params, `?::uuid`)
+			f.Where(`(`+strings.Join(row(f), `, `)+`, id) > (`+strings.Join(params, `, `)+`)`, values...)
+		},
+		by: func(f *Filters) string { return strings.Join(row(f), `, `) + `, id` },
+		key: func(v T) string {
+			b, _ := json.Marshal(sortCursor{Pin: s.Pin, Keys: s.Key(v)})
+			return string(b)
+		},
+	})
+}
+
+// castable reports whether PostgreSQL can read v as a value of type cast,
+// so that a forged cursor is a field error and never a failed cast.
+func castable(cast, v string) bool {
+	switch cast {
+	case "timestamptz":
+		_, err := time.Parse(time.RFC3339Nano, v)
+		return err == nil
+	case "smallint":
+		_, err := strconv.ParseInt(v, 10, 16)
+		return err == nil
+	case "integer":
+		_, err := strconv.ParseInt(v, 10, 32)
+		return err == nil
+	case "bigint":
+		_, err := strconv.ParseInt(v, 10, 64)
+		return err == nil
+	}
+	return true
+}
+
+// ordering is how list pages: valid checks a cursor's key, after narrows
+// to the records past a cursor, by is the ORDER BY, key a record's cursor
+// key.
+type ordering[T any] struct {
+	valid func(key string) bool
+	after func(f *Filters, key, id string)
+	by    func(f *Filters) string
+	key   func(T) string
+}
+
+func list[T any](ctx context.Context, d *db.DB, pdp authz.Decider, p authz.Principal, t *Table[T], page Page,
+	filters func(f *Filters), o ordering[T]) (listing.Page[T], error) {
 	var fields apperr.Fields
 	limit := listing.Limit(&fields, page.Limit)
 	cur := listing.Decode(&fields, page.Cursor)
 	if cur != nil {
-		if id, err := uuid.Parse(cur.ID); err != nil {
+		if id, err := uuid.Parse(cur.ID); err != nil || !o.valid(cur.Key) {
 			fields.Add("cursor", "invalid", "cursor is not one this server returned")
 		} else {
 			cur.ID = id.String()
@@ -205,22 +346,11 @@ func List[T any](ctx context.Context, d *db.DB, pdp authz.Decider, p authz.Princ
 	if filters != nil {
 		filters(f)
 	}
-	o := t.Order
-	cmp, dir := "<", "DESC"
-	if o.Ascending {
-		cmp, dir = ">", "ASC"
-	}
 	if cur != nil {
-		if o.cast() == "timestamptz" {
-			if _, err := time.Parse(time.RFC3339Nano, cur.Key); err != nil {
-				fields.Add("cursor", "invalid", "cursor is not one this server returned")
-				return listing.Page[T]{}, fields.Err()
-			}
-		}
-		f.Where(`(`+o.column()+`, id) `+cmp+` (?::`+o.cast()+`, ?::uuid)`, cur.Key, cur.ID)
+		o.after(f, cur.Key, cur.ID)
 	}
 	sql := `SELECT ` + t.Columns + ` FROM ` + t.Name + ` WHERE ` + strings.Join(f.conds, " AND ") +
-		` ORDER BY ` + o.column() + ` ` + dir + `, id ` + dir + ` LIMIT ` + args.Add(limit+1)
+		` ORDER BY ` + o.by(f) + ` LIMIT ` + args.Add(limit+1)
 	items := []T{}
 	err = d.InTenantRead(ctx, p.OrgID, func(q db.Querier) error {
 		rows, err := q.Query(ctx, sql, args.List()...)

@@ -37,8 +37,8 @@ const (
 // that entries added there in parallel merge without touching these.
 func init() {
 	scenarios = append(scenarios,
-		scenario{"submit-full", "e. intent/v1/submit full stack (RPC)", opSubmit, true},
-		scenario{"submit-raw", "f. submit           raw pgx, same rows", opSubmit, false},
+		scenario{"submit-full", "g. intent/v1/submit full stack (RPC)", opSubmit, true},
+		scenario{"submit-raw", "h. submit           raw pgx, same rows", opSubmit, false},
 	)
 	runOrder = append(runOrder, "submit-full", "submit-raw")
 	scenarioNames["submit-full"], scenarioNames["submit-raw"] = true, true

@@ -20,9 +20,9 @@ import (
 
 // scenario is one measured workload.
 type scenario struct {
-	name  string // flag name: create-full, create-raw, list-full, list-raw
+	name  string // flag name: create-full, create-raw, list-full, list-raw, queue-full, queue-raw
 	label string // table label
-	op    string // create | list
+	op    string // create | list | queue (list sorted by urgency)
 	full  bool   // through the full stack (else the raw baseline)
 }
 
@@ -34,8 +34,10 @@ var (
 		{"create-raw", "b. create           raw pgx INSERT", "create", false},
 		{"list-full", "c. case/v1/list    full stack (RPC)", "list", true},
 		{"list-raw", "d. list             raw pgx SELECT", "list", false},
+		{"queue-full", "e. case/v1/list    by urgency (RPC)", "queue", true},
+		{"queue-raw", "f. queue           raw pgx SELECT", "queue", false},
 	}
-	runOrder = []string{"list-full", "list-raw", "create-full", "create-raw"}
+	runOrder = []string{"list-full", "list-raw", "queue-full", "queue-raw", "create-full", "create-raw"}
 )
 
 // result is what one scenario measured.
@@ -121,10 +123,14 @@ func (l *loader) url() string {
 	switch {
 	case l.sc.op == opSubmit:
 		return l.submitURL()
+	case l.sc.full && l.sc.op == "queue":
+		return l.st.fullURL + "/api/v1/rpc/case/v1/list"
 	case l.sc.full:
 		return l.st.fullURL + "/api/v1/rpc/case/v1/" + l.sc.op
 	case l.sc.op == "create":
 		return l.st.rawURL + rawCreatePath
+	case l.sc.op == "queue":
+		return l.st.rawURL + rawQueuePath
 	default:
 		return l.st.rawURL + rawListPath
 	}
@@ -142,6 +148,8 @@ func (l *loader) request(ctx context.Context, url string, w, i int, t *tenant) (
 		body, _ = json.Marshal(map[string]any{"json": in})
 	} else if l.sc.op == opSubmit {
 		body = submitBody(w, i, t)
+	} else if l.sc.op == "queue" {
+		body = []byte(`{"json":{"limit":20,"sort":"URGENCY"}}`)
 	} else {
 		body = []byte(`{"json":{"limit":20}}`)
 	}

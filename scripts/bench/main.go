@@ -10,6 +10,8 @@
 //	b. a raw pgx handler doing one INSERT into cases per request
 //	c. case/v1/list (limit 20) through the full stack (PDP query plan + RLS)
 //	d. a raw pgx handler doing one SELECT … LIMIT 20 per request
+//	e. case/v1/list sorted by urgency (the work queue) through the full stack
+//	f. a raw pgx handler doing the same urgency-ordered SELECT per request
 //
 // and prints throughput, latency percentiles, errors and the full/raw ratios
 // next to their targets. It is a program, not a test: nothing here asserts
@@ -150,7 +152,7 @@ func (o options) validate() error {
 	return nil
 }
 
-var scenarioNames = map[string]bool{"create-full": true, "create-raw": true, "list-full": true, "list-raw": true}
+var scenarioNames = map[string]bool{"create-full": true, "create-raw": true, "list-full": true, "list-raw": true, "queue-full": true, "queue-raw": true}
 
 var started = time.Now()
 
@@ -317,7 +319,7 @@ func start(ctx context.Context, opts options, cl *cleanup) (*stack, error) {
 		return nil, err
 	}
 	cl.add(st.rawPool.Close)
-	st.raw = &rawHandler{pool: st.rawPool}
+	st.raw = &rawHandler{pool: st.rawPool, targetsJSON: cases.DefaultTargets.SQLArg()}
 	st.rawURL, err = serve(st.raw.routes(), cl)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,11 +23,14 @@ type rawHandler struct {
 	pool    *pgxpool.Pool
 	ownerOf atomic.Pointer[map[string]string] // org id -> the user recorded as created_by
 	seq     atomic.Int64                      // fresh case numbers
+	// targetsJSON is the default SLA targets as the SQL functions read them.
+	targetsJSON string
 }
 
 const (
 	rawCreatePath = "/raw/case/v1/create"
 	rawListPath   = "/raw/case/v1/list"
+	rawQueuePath  = "/raw/case/v1/queue"
 )
 
 func (h *rawHandler) setOwners(ts []tenant) {
@@ -42,6 +46,7 @@ func (h *rawHandler) routes() http.Handler {
 	mux.HandleFunc("POST "+rawCreatePath, h.create)
 	mux.HandleFunc("POST "+rawListPath, h.list)
 	mux.HandleFunc("POST "+rawSubmitPath, h.submit)
+	mux.HandleFunc("POST "+rawQueuePath, h.queue)
 	return mux
 }
 
@@ -152,6 +157,60 @@ func (h *rawHandler) list(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
+		items = append(items, c)
+	}
+	if err := rows.Err(); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	reply(w, map[string]any{"items": items})
+}
+
+// queueColumns are what the case service reads now (the SLA clock and the
+// party waited on included).
+const queueColumns = caseColumns + `, responded_at, paused_seconds, paused_since, waiting_on_kind, waiting_on_name`
+
+// queue is the work queue's read without the pipeline: the same
+// urgency-ordered SELECT (the SQL urgency function, the targets bound as
+// JSON, now), and the same Go view attached to every case.
+func (h *rawHandler) queue(w http.ResponseWriter, r *http.Request) {
+	org, _, ok := h.org(w, r)
+	if !ok {
+		return
+	}
+	var in cases.ListInput
+	if !decode(w, r, &in) {
+		return
+	}
+	if in.Limit <= 0 || in.Limit > 100 {
+		in.Limit = 20
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	rows, err := h.pool.Query(r.Context(), `SELECT `+queueColumns+` FROM cases WHERE organization_id = $1
+		ORDER BY hestami_case_urgency(cases, $2::timestamptz, $3::jsonb), created_at, id LIMIT $4`, org, at, h.targetsJSON, in.Limit)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	items := make([]cases.Case, 0, in.Limit)
+	for rows.Next() {
+		var c cases.Case
+		var status string
+		var kind, name *string
+		err := rows.Scan(&c.ID, &c.OrganizationID, &c.PropertyID, &c.Number, &c.Title, &c.Description, &c.Category, &c.Priority, &status,
+			&c.AssigneeID, &c.DueAt, &c.ResolutionSummary, &c.CloseReason, &c.CancelReason, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.StatusChangedAt,
+			&c.RespondedAt, &c.PausedSeconds, &c.PausedSince, &kind, &name)
+		if err != nil {
+			rows.Close()
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		c.Status = cases.Status(status)
+		if kind != nil && name != nil {
+			c.WaitingOn = &cases.WaitingOn{Kind: cases.ExternalKind(*kind), Name: *name}
+		}
+		q := cases.QueueOf(c, at, cases.DefaultTargets)
+		c.Queue = &q
 		items = append(items, c)
 	}
 	if err := rows.Err(); err != nil {

@@ -15,6 +15,7 @@ var targets = []struct {
 }{
 	{"create", "create-full", "create-raw", 0.4},
 	{"list", "list-full", "list-raw", 0.5},
+	{"queue", "queue-full", "queue-raw", 0.5},
 }
 
 // report prints the table and the ratios; it returns true when the run is

@@ -111,15 +111,31 @@ func copyCases(ctx context.Context, st *stack, tenants []tenant, perOrg int) err
 		// organizations interleaved so created_at values rarely tie.
 		created[i] = now.Add(-time.Duration(perOrg-n)*7*time.Minute - time.Duration(i/perOrg)*time.Second)
 		status := statuses[rng.IntN(len(statuses))]
+		// The SLA clock as the status transaction would have left it:
+		// answered when it left INTAKE, stopped since it began to wait.
+		var responded, pausedSince *time.Time
+		var waitKind, waitName *string
+		if status != "INTAKE" {
+			responded = &created[i]
+		}
+		switch status {
+		case "PENDING_OWNER", "PENDING_EXTERNAL", "RESOLVED", "CLOSED", "CANCELLED":
+			pausedSince = &created[i]
+		}
+		if status == "PENDING_EXTERNAL" {
+			k, n := "VENDOR", "Seeded vendor"
+			waitKind, waitName = &k, &n
+		}
 		row := []any{ids[i], t.OrgID, t.PropertyID, fmt.Sprintf("CASE-%d-%d", year, n),
 			fmt.Sprintf("Seeded case %d of %s", n, t.OrgID[:8]), "Seeded by scripts/bench.",
 			categories[rng.IntN(len(categories))], priorities[rng.IntN(len(priorities))],
-			status, t.UserID, created[i], created[i], created[i]}
+			status, t.UserID, created[i], created[i], created[i], responded, pausedSince, waitKind, waitName}
 		i++
 		return row, nil
 	})
 	if _, err := st.rawPool.CopyFrom(ctx, pgx.Identifier{"cases"}, []string{"id", "organization_id", "property_id", "number", "title",
-		"description", "category", "priority", "status", "created_by", "created_at", "updated_at", "status_changed_at"}, caseRows); err != nil {
+		"description", "category", "priority", "status", "created_by", "created_at", "updated_at", "status_changed_at",
+		"responded_at", "paused_since", "waiting_on_kind", "waiting_on_name"}, caseRows); err != nil {
 		return fmt.Errorf("copying cases: %w", err)
 	}
 	j := 0

@@ -198,8 +198,13 @@ func (f *Factory) App(ctx context.Context, withWorkflows bool) (*app.App, error)
 		if err != nil {
 			return nil, err
 		}
-		f.app = app.New(d, p)
-		a := f.app
+		a := app.New(d, p)
+		if cfg, err := f.Config(); err != nil {
+			return nil, err
+		} else if err := a.ConfigureSLA(cfg.SLA); err != nil {
+			return nil, err
+		}
+		f.app = a
 		f.closers = append(f.closers, func() { a.Close(10 * time.Second) })
 	}
 	if withWorkflows {

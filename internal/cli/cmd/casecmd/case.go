@@ -53,6 +53,10 @@ func show(ctx context.Context, f *factory.Factory, c cases.Case) error {
 	if c.CancelReason != "" {
 		pairs = append(pairs, "cancelled because", c.CancelReason)
 	}
+	if q := c.Queue; q != nil {
+		pairs = append(pairs, "urgency", string(q.Urgency), "waiting on", q.WaitingOnLabel, "next action", q.NextAction,
+			"in status for", inState(q), "sla", slaText(q))
+	}
 	output.Fields(f.Out, pairs...)
 	if c.Description != "" {
 		fmt.Fprintln(f.Out, "\ndescription:")
@@ -96,6 +100,24 @@ func actorNames(ctx context.Context, f *factory.Factory, c cases.Case) map[strin
 		return nil
 	}
 	return names
+}
+
+// inState is how long a case has been in its status, to the minute.
+func inState(q *cases.Queue) string {
+	return (time.Duration(q.InStateSeconds) * time.Second).Truncate(time.Minute).String()
+}
+
+// slaText is the SLA standing in one phrase: state, which target, when due.
+func slaText(q *cases.Queue) string {
+	s := string(q.SLA.State)
+	if q.SLA.DueAt != nil {
+		s += " (" + q.SLA.Target + " due " + q.SLA.DueAt.Format(time.RFC3339)
+		if q.SLA.Paused {
+			s += ", clock paused"
+		}
+		s += ")"
+	}
+	return s
 }
 
 func newCreate(f *factory.Factory) *cobra.Command {
@@ -142,18 +164,35 @@ func newGet(f *factory.Factory) *cobra.Command {
 func newList(f *factory.Factory) *cobra.Command {
 	var in cases.ListInput
 	cmd := &cobra.Command{
-		Use:     "list",
-		Short:   "List the cases you may see, newest first",
-		Example: "  hestami case list --status INTAKE,ASSESSMENT --priority HIGH,URGENT",
-		Args:    cobra.NoArgs,
+		Use:   "list",
+		Short: "List the cases you may see, newest first or as a work queue",
+		Long: `List the cases you may see, newest first, or with --sort URGENCY as the
+work queue: most urgent first, then oldest. Urgency (domain.md §4): SLA
+breached or priority EMERGENCY/URGENT → CRITICAL; SLA at risk, priority HIGH
+or more than 48 h in the same status → HIGH; LOW → LOW; otherwise NORMAL;
+closed and cancelled cases are LOW. Every page of one listing is computed at
+the time of its first page.`,
+		Example: `  hestami case list --status INTAKE,ASSESSMENT --priority HIGH,URGENT
+  hestami case list --sort URGENCY --assignee me --urgency CRITICAL,HIGH
+  hestami case list --waiting-on EXTERNAL --assignee none`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			page, err := cmdutil.Call[listing.Page[cases.Case]](cmd.Context(), f, "case/v1/list", in, "")
 			if err != nil {
 				return err
 			}
-			return cmdutil.PrintPage(f, page, "cases match", []string{"NUMBER", "STATUS", "PRIORITY", "CATEGORY", "TITLE", "ID"},
+			return cmdutil.PrintPage(f, page, "cases match",
+				[]string{"NUMBER", "STATUS", "PRIORITY", "CATEGORY", "TITLE", "ID", "URGENCY", "WAITING ON", "SLA", "SLA DUE", "IN STATUS"},
 				func(c cases.Case) []string {
-					return []string{c.Number, string(c.Status), string(c.Priority), string(c.Category), c.Title, c.ID}
+					row := []string{c.Number, string(c.Status), string(c.Priority), string(c.Category), c.Title, c.ID, "", "", "", "", ""}
+					if q := c.Queue; q != nil {
+						due := "-"
+						if q.SLA.DueAt != nil {
+							due = q.SLA.DueAt.Format(time.RFC3339)
+						}
+						copy(row[6:], []string{string(q.Urgency), q.WaitingOnLabel, string(q.SLA.State), due, inState(q)})
+					}
+					return row
 				})
 		},
 	}
@@ -161,7 +200,10 @@ func newList(f *factory.Factory) *cobra.Command {
 	cmdutil.EnumSliceVar(cmd, &in.Status, "status", cases.Statuses, "only these statuses")
 	cmdutil.EnumSliceVar(cmd, &in.Priority, "priority", cases.Priorities, "only these priorities")
 	fl.StringVar(&in.PropertyID, "property", "", "only cases of this property")
-	fl.StringVar(&in.AssigneeID, "assignee", "", "only cases assigned to this user id")
+	fl.StringVar(&in.Assignee, "assignee", "", "only cases assigned to: me, none (unassigned) or a user id")
+	cmdutil.EnumSliceVar(cmd, &in.Urgency, "urgency", cases.Urgencies, "only these urgencies (now)")
+	cmdutil.EnumSliceVar(cmd, &in.WaitingOn, "waiting-on", cases.Parties, "only cases waiting on")
+	cmdutil.EnumVar(cmd, &in.Sort, "sort", "NEWEST", cases.ListSorts, "order")
 	cmdutil.LimitVar(fl, &in.Limit)
 	fl.StringVar(&in.Cursor, "cursor", "", "continue after a previous page")
 	return cmd
@@ -169,7 +211,8 @@ func newList(f *factory.Factory) *cobra.Command {
 
 func newUpdateStatus(f *factory.Factory) *cobra.Command {
 	var in cases.UpdateStatusInput
-	var key string
+	var key, waitName string
+	var waitKind cases.ExternalKind
 	cmd := &cobra.Command{
 		Use:     "update-status ID|NUMBER",
 		Aliases: []string{"status"},
@@ -185,13 +228,22 @@ func newUpdateStatus(f *factory.Factory) *cobra.Command {
   RESOLVED          → CLOSED, IN_PROGRESS (reopen)
   CLOSED, CANCELLED are final.
 
-RESOLVED needs --resolution, CANCELLED needs --reason. The change runs as a
+RESOLVED needs --resolution, CANCELLED needs --reason, PENDING_EXTERNAL needs
+--waiting-on (and --waiting-on-kind) naming the party the case waits on; the
+SLA clock stops while the case waits on the owner or an external party. The change runs as a
 durable workflow: repeat the command with the same --idempotency-key after a
 failure or a crash and it is applied once, answering with the original result.`,
-		Example: `  hestami case update-status CASE-2026-3 --to ASSESSMENT --reason "triaged" --idempotency-key triage-3`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  hestami case update-status CASE-2026-3 --to ASSESSMENT --reason "triaged" --idempotency-key triage-3
+  hestami case status CASE-2026-3 --to PENDING_EXTERNAL --waiting-on-kind HOA --waiting-on "Maple HOA board"`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ID = args[0]
+			if waitName != "" || waitKind != "" {
+				if waitKind == "" {
+					waitKind = "OTHER"
+				}
+				in.WaitingOn = &cases.WaitingOn{Kind: waitKind, Name: waitName}
+			}
 			c, err := cmdutil.Call[cases.Case](cmd.Context(), f, cases.UpdateStatusProcedure, in, cmdutil.Key(key))
 			if err != nil {
 				return err
@@ -203,6 +255,8 @@ failure or a crash and it is applied once, answering with the original result.`,
 	cmdutil.EnumVar(cmd, &in.Status, "to", "", cases.Statuses, "the new status")
 	fl.StringVar(&in.Reason, "reason", "", "why (recorded in the history)")
 	fl.StringVar(&in.ResolutionSummary, "resolution", "", "resolution summary (required for RESOLVED)")
+	fl.StringVar(&waitName, "waiting-on", "", "who the case waits on, by name (required for PENDING_EXTERNAL)")
+	cmdutil.EnumVar(cmd, &waitKind, "waiting-on-kind", "", cases.ExternalKinds, "what kind of party it waits on (default OTHER)")
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	return cmd
 }
