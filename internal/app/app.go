@@ -74,6 +74,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Delegation: delegation.New(d, pdp),
 	}
 	a.Intent = intent.New(d, pdp, a.Cases)
+	a.Cases.UseAuthority(a.Delegation)
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d, Authority: a.Delegation}
 	return a

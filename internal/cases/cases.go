@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hestami/concierge/internal/activity"
+	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
@@ -124,7 +125,14 @@ type Service struct {
 	// (tests fix it).
 	targets Targets
 	now     func() time.Time
+	// authority loads a delegated agent's grants inside the durable status
+	// transaction (nil: none, so agents are refused).
+	authority api.Authority
 }
+
+// UseAuthority sets where the durable status change reads a delegated
+// agent's grants (the pipeline loads them for every other procedure).
+func (s *Service) UseAuthority(a api.Authority) { s.authority = a }
 
 const kind = "case"
 

@@ -281,6 +281,14 @@ func (s *Service) applyStatusChange(ctx context.Context, q db.Querier, in status
 		s.afterLock(in.UserID)
 	}
 	p := in.principal()
+	// A delegated agent's grants are read here, under this transaction's
+	// lock, not carried in the durable input: a workflow recovered after a
+	// revoke must not act under the grant it started with.
+	if s.authority != nil {
+		if p.Grants, err = s.authority.Grants(ctx, q, p); err != nil {
+			return out, err
+		}
+	}
 	if err := s.pdp.Authorize(ctx, p, resourceOf(before), "view"); err != nil {
 		if apperr.CodeOf(err) == apperr.Forbidden {
 			out.Decision = telemetry.DecisionDeny

@@ -386,3 +386,32 @@ func TestAnActRacingARevokeSeesTheRevoke(t *testing.T) {
 	}
 	wantCode(t, <-done, apperr.Forbidden)
 }
+
+// The durable status change reads the grants in its own transaction: an
+// agent under CASE_MANAGEMENT cancels a case in INTAKE as the owner side
+// may, and after the revoke it may not.
+func TestTheDurableStatusChangeJudgesTheGrantsItReads(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.Cases() // status changes are durable workflows
+	d := f.active(f.caseManagement(nil))
+	open := func(title string) cases.Case {
+		c, err := testkit.Call[cases.Case](f.Bundle, f.agent, "case/v1/create", cases.CreateInput{PropertyID: f.granted, Title: title}, f.key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	first, second := open("Faucet"), open("Porch light")
+	c, err := testkit.Call[cases.Case](f.Bundle, f.agent, "case/v1/updateStatus",
+		cases.UpdateStatusInput{ID: first.ID, Status: cases.Cancelled, Reason: "fixed it myself"}, f.key())
+	if err != nil || c.Status != cases.Cancelled {
+		t.Fatalf("agent cancels in INTAKE: %+v %v", c, err)
+	}
+	if _, err := f.revoke(f.owner, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = testkit.Call[cases.Case](f.Bundle, f.agent, "case/v1/updateStatus",
+		cases.UpdateStatusInput{ID: second.ID, Status: cases.Cancelled, Reason: "never mind"}, f.key())
+	wantCode(t, err, apperr.NotFound)
+}
