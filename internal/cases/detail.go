@@ -281,7 +281,10 @@ func summarize(e TimelineEntry, from, to *string, reason string, before, after [
 	case "case/status_changed":
 		return withReason(fmt.Sprintf("moved the case from %s to %s", deref(from), deref(to)))
 	case "case/note_added":
-		what := strings.ToLower(str(a, "audience")) + " note"
+		what := "a shared note"
+		if Audience(str(a, "audience")) == Internal {
+			what = "an internal note"
+		}
 		switch NoteKind(str(a, "kind")) {
 		case ClarificationRequest:
 			return "asked the owner a question (a shared note)"
@@ -290,7 +293,7 @@ func summarize(e TimelineEntry, from, to *string, reason string, before, after [
 		case DecisionRationale:
 			what += " with a decision's rationale"
 		}
-		return "added a " + what
+		return "added " + what
 	case "case/assigned":
 		return "assigned the case"
 	case "case/unassigned":
