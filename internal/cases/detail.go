@@ -277,6 +277,9 @@ func summarize(e TimelineEntry, from, to *string, reason string, before, after [
 	}
 	switch e.Entity + "/" + e.Verb {
 	case "case/opened":
+		if reason == "opened" { // what every case's first entry says
+			reason = ""
+		}
 		return withReason("opened the case in " + deref(to))
 	case "case/status_changed":
 		return withReason(fmt.Sprintf("moved the case from %s to %s", deref(from), deref(to)))

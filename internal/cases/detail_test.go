@@ -75,7 +75,7 @@ func TestDetailAsStaffAndAsOwner(t *testing.T) {
 		summaries = append(summaries, e.Summary)
 	}
 	want := []string{
-		"opened the case in INTAKE: opened",
+		"opened the case in INTAKE",
 		"moved the case from INTAKE to ASSESSMENT: because ASSESSMENT",
 		"moved the case from ASSESSMENT to IN_PROGRESS: because IN_PROGRESS",
 		"added an internal note",
