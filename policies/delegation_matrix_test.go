@@ -75,7 +75,7 @@ func allowed(kind, action, typ, state, scope, limit string) bool {
 
 var actions = map[string][]string{
 	"intent": {"view", "create", "submit", "withdraw", "acknowledge", "convert", "decline", "reclassify"},
-	"case":   {"view", "create", "cancel", "answer_clarification", "update_status", "request_clarification", "assign", "claim"},
+	"case":   {"view", "create", "cancel", "answer_clarification", "update_status", "request_clarification", "assign", "claim", "add_participant", "remove_participant"},
 }
 
 func generate() string {

@@ -22,6 +22,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "case", Short: "Work concierge cases of the active organization"}
 	cmd.AddCommand(newCreate(f), newGet(f), newList(f), newUpdateStatus(f), newAction(f))
 	cmd.AddCommand(append(newNoteCommands(f), newAssignCommands(f)...)...)
+	cmd.AddCommand(newView(f), newParticipant(f))
 	return cmd
 }
 

@@ -1,0 +1,127 @@
+package casecmd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/cases"
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/cli/output"
+)
+
+// newView returns `hestami case view` (alias detail): case/v1/detail.
+func newView(f *factory.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:     "view ID|NUMBER",
+		Aliases: []string{"detail"},
+		Short:   "Show a case with its origin request, participants, actions, notes and timeline",
+		Long: fmt.Sprintf(`Show everything about a case you may see, in one call: the case, the owner
+request it came from, its participants, actions and notes, and a timeline of
+what happened (status changes, notes, actions), oldest first. Each list holds
+the latest %d entries and says when older ones were left out.`, cases.DetailLimit),
+		Example: "  hestami case view CASE-2026-3\n  hestami case view CASE-2026-3 --json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := cmdutil.Call[cases.Detail](cmd.Context(), f, "case/v1/detail", api.GetInput{ID: args[0]}, "")
+			if err != nil {
+				return err
+			}
+			if f.JSON {
+				return output.JSON(f.Out, d)
+			}
+			return showDetail(cmd.Context(), f, d)
+		},
+	}
+}
+
+func showDetail(ctx context.Context, f *factory.Factory, d cases.Detail) error {
+	// The timeline says what the history says, with the rest.
+	c := d.Case
+	c.History = nil
+	if err := show(ctx, f, c); err != nil {
+		return err
+	}
+	ids := []string{}
+	for _, e := range d.Timeline.Items {
+		if e.ActorKind == "HUMAN" {
+			ids = append(ids, e.ActorID)
+		}
+	}
+	for _, n := range d.Notes.Items {
+		ids = append(ids, n.AuthorID)
+	}
+	names := displayNames(ctx, f, ids)
+	by := func(kind, id string) string {
+		if n, ok := names[id]; ok && kind == "HUMAN" {
+			return n
+		}
+		return kind + ":" + id
+	}
+	section := func(title string, truncated bool) {
+		fmt.Fprintf(f.Out, "\n%s:\n", title)
+		if truncated {
+			fmt.Fprintf(f.Out, "  (only the latest %d are shown)\n", cases.DetailLimit)
+		}
+	}
+	if o := d.Origin; o != nil {
+		section("from the owner's request", false)
+		output.Fields(f.Out, "intent", o.ID, "status", o.Status, "title", o.Title, "text", o.Text)
+	}
+	section("participants", d.Participants.Truncated)
+	rows := [][]string{}
+	for _, p := range d.Participants.Items {
+		rows = append(rows, []string{string(p.Role), p.Name, contact(p), p.ID})
+	}
+	if err := table(f, []string{"ROLE", "NAME", "CONTACT", "ID"}, rows); err != nil {
+		return err
+	}
+	section("actions", d.Actions.Truncated)
+	rows = [][]string{}
+	for _, a := range d.Actions.Items {
+		rows = append(rows, []string{string(a.Status), string(a.Type), a.Title, a.ID})
+	}
+	if err := table(f, []string{"STATUS", "TYPE", "TITLE", "ID"}, rows); err != nil {
+		return err
+	}
+	section("notes", d.Notes.Truncated)
+	rows = [][]string{}
+	for _, n := range d.Notes.Items {
+		rows = append(rows, []string{n.CreatedAt.Format("2006-01-02 15:04:05"), string(n.Audience), string(n.Kind), by("HUMAN", n.AuthorID), n.Text})
+	}
+	if err := table(f, []string{"WHEN", "AUDIENCE", "KIND", "BY", "TEXT"}, rows); err != nil {
+		return err
+	}
+	section("timeline", d.Timeline.Truncated)
+	rows = [][]string{}
+	for _, e := range d.Timeline.Items {
+		rows = append(rows, []string{e.At.Format("2006-01-02 15:04:05"), by(e.ActorKind, e.ActorID), e.Summary})
+	}
+	return table(f, []string{"WHEN", "BY", "WHAT"}, rows)
+}
+
+// table prints rows, or "none" for an empty section.
+func table(f *factory.Factory, header []string, rows [][]string) error {
+	if len(rows) == 0 {
+		_, err := fmt.Fprintln(f.Out, "  none")
+		return err
+	}
+	return output.Table(f.Out, header, rows)
+}
+
+// displayNames names users for display, as actorNames does for a case; a
+// failure leaves the ids shown.
+func displayNames(ctx context.Context, f *factory.Factory, ids []string) map[string]string {
+	svc, err := f.Identity(ctx)
+	if err != nil {
+		return nil
+	}
+	names, err := svc.DisplayNames(ctx, ids)
+	if err != nil {
+		return nil
+	}
+	return names
+}
