@@ -15,6 +15,7 @@ import (
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
+	"github.com/hestami/concierge/internal/delegation"
 	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/testkit"
 )
@@ -140,6 +141,12 @@ func TestNoCaseDataProcedureLeaksInternalNotesToTheOwnerSide(t *testing.T) {
 	b.Cases()
 	owner, staff := w.RiveraOwner, b.Principal(w.Staff, w.Rivera.ID)
 	prop := b.NewProperty(owner, "Rivera home").ID
+	// A delegated agent with FULL_AUTHORITY over the property is owner side
+	// too: it gets the owner's answers, and never an internal note.
+	agent := b.Member(w.Rivera, "agent@rivera.test", "DELEGATED_AGENT")
+	grant := call[delegation.Delegation](t, b, owner, "delegation/v1/grant", delegation.GrantInput{DelegateID: agent.UserID,
+		PropertyIDs: []string{prop}, AuthorityTypes: []delegation.AuthorityType{"FULL_AUTHORITY"}})
+	call[delegation.Delegation](t, b, agent, "delegation/v1/accept", delegation.AcceptInput{ID: grant.ID})
 
 	var covered []string
 	for _, p := range b.App.Registry.All() {
@@ -170,47 +177,55 @@ func TestNoCaseDataProcedureLeaksInternalNotesToTheOwnerSide(t *testing.T) {
 
 	withNote := leakStory(t, b, owner, staff, prop, "SECRET-the-owner-is-difficult")
 	control := leakStory(t, b, owner, staff, prop, "")
-	for _, path := range covered {
-		c := exercised[path]
-		var bodies [2]string
-		for i, r := range []leakRefs{withNote, control} {
-			if c.prepare != nil {
-				c.prepare(t, b, staff, r)
-			}
-			raw, err := json.Marshal(c.input(r))
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw = []byte(strings.ReplaceAll(string(raw), "PROPERTY", prop))
-			proc, _ := b.App.Registry.Lookup(path)
-			key := ""
-			if proc.Kind == api.Mutation {
-				key = "leak-" + path + "-" + r.caseID
-			}
-			res := b.App.Invoker.InvokeAs(b.Ctx, owner, api.Request{Procedure: proc, IdempotencyKey: key, Input: raw})
-			var body any = res.Output
-			var got apperr.Code
-			if res.Err != nil {
-				body, got = res.Err, res.Err.Code
-			}
-			if got != c.want {
-				t.Fatalf("%s as the owner: %v (%s), want %q", path, body, got, c.want)
-			}
-			out, err := json.Marshal(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			bodies[i] = string(out)
+	for _, who := range []authz.Principal{owner, agent} {
+		for _, path := range covered {
+			checkNoLeak(t, b, who, staff, prop, path, withNote, control)
 		}
-		leaky := bodies[0]
-		for what, s := range map[string]string{"text": withNote.secret, "id": withNote.internalNoteID, "audience": "internal"} {
-			if strings.Contains(strings.ToLower(leaky), strings.ToLower(s)) {
-				t.Errorf("%s answers the owner side with the internal note's %s: %s", path, what, leaky)
-			}
+	}
+}
+
+// checkNoLeak calls path as who on both stories and compares the answers.
+func checkNoLeak(t *testing.T, b *testkit.Bundle, who, staff authz.Principal, prop, path string, withNote, control leakRefs) {
+	t.Helper()
+	c := exercised[path]
+	var bodies [2]string
+	for i, r := range []leakRefs{withNote, control} {
+		if c.prepare != nil {
+			c.prepare(t, b, staff, r)
 		}
-		if a, b := shape(t, bodies[0]), shape(t, bodies[1]); a != b {
-			t.Errorf("%s answers the owner side differently with an internal note on the case (its count shows):\n%s\n%s", path, a, b)
+		raw, err := json.Marshal(c.input(r))
+		if err != nil {
+			t.Fatal(err)
 		}
+		raw = []byte(strings.ReplaceAll(string(raw), "PROPERTY", prop))
+		proc, _ := b.App.Registry.Lookup(path)
+		key := ""
+		if proc.Kind == api.Mutation {
+			key = "leak-" + path + "-" + r.caseID
+		}
+		res := b.App.Invoker.InvokeAs(b.Ctx, who, api.Request{Procedure: proc, IdempotencyKey: key, Input: raw})
+		var body any = res.Output
+		var got apperr.Code
+		if res.Err != nil {
+			body, got = res.Err, res.Err.Code
+		}
+		if got != c.want {
+			t.Fatalf("%s as %s: %v (%s), want %q", path, who.Roles, body, got, c.want)
+		}
+		out, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies[i] = string(out)
+	}
+	leaky := bodies[0]
+	for what, s := range map[string]string{"text": withNote.secret, "id": withNote.internalNoteID, "audience": "internal"} {
+		if strings.Contains(strings.ToLower(leaky), strings.ToLower(s)) {
+			t.Errorf("%s answers the owner side with the internal note's %s: %s", path, what, leaky)
+		}
+	}
+	if a, b := shape(t, bodies[0]), shape(t, bodies[1]); a != b {
+		t.Errorf("%s answers the owner side differently with an internal note on the case (its count shows):\n%s\n%s", path, a, b)
 	}
 }
 

@@ -109,9 +109,12 @@ func TestRuntimeRoleCallsOnlyTokenKeyedDefinerFunctions(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each one answers only what the request path needs: a token's bearer,
-	// or (hestami_case_assignable) whether a user is concierge staff of an
-	// operator the active organization engages — never about another tenant.
-	want := []string{"hestami_authenticate(bytea)", "hestami_caller(bytea,uuid)", "hestami_case_assignable(uuid)"}
+	// whether a user is concierge staff of an operator the active
+	// organization engages (hestami_case_assignable), or the display name of
+	// a user who may take part in the active organization's cases and NULL
+	// for anyone else (hestami_case_participant_name) — never about another
+	// tenant.
+	want := []string{"hestami_authenticate(bytea)", "hestami_caller(bytea,uuid)", "hestami_case_assignable(uuid)", "hestami_case_participant_name(uuid)"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("SECURITY DEFINER functions the runtime role can execute: %v, want %v", got, want)
 	}
