@@ -10,10 +10,7 @@ import (
 
 // Register declares the action procedures (api.Module).
 func (s *Service) Register(r *api.Registry) {
-	spec := func(name string, k api.Kind, summary string, errs []apperr.Code, actions ...string) api.Spec {
-		return api.Spec{Namespace: "action", Version: "v1", Name: name, Kind: k, Resource: kind, Actions: actions,
-			Summary: summary, Errors: errs}
-	}
+	spec := api.Specs{Namespace: "action", Resource: kind}.Spec
 	// CONFLICT (the case has ended, or for create is RESOLVED) comes with every mutation.
 	rules := []apperr.Code{apperr.InvalidTransition}
 	api.Register(r, spec("create", api.Mutation, "Plan a concierge action on a case (status PLANNED)", nil, "create"),

@@ -258,3 +258,17 @@ func (p *Procedure) decodeInput(raw json.RawMessage) (any, error) {
 }
 
 func (p *Procedure) String() string { return fmt.Sprintf("%s (%s)", p.Path(), p.Kind) }
+
+// Specs declares the v1 procedures of one namespace on one PDP resource, so
+// that a module states its namespace and resource once:
+//
+//	spec := api.Specs{Namespace: "action", Resource: kind}.Spec
+//	api.Register(r, spec("start", api.Mutation, "Start an action", errs, "view", "update"), …)
+type Specs struct{ Namespace, Resource string }
+
+// Spec is one procedure of the namespace: its name, kind, summary, the
+// error codes it adds to the common ones, and every PDP action it asks.
+func (s Specs) Spec(name string, k Kind, summary string, errs []apperr.Code, actions ...string) Spec {
+	return Spec{Namespace: s.Namespace, Version: "v1", Name: name, Kind: k, Resource: s.Resource, Actions: actions,
+		Summary: summary, Errors: errs}
+}

@@ -10,10 +10,7 @@ import (
 
 // Register declares the delegation procedures (api.Module).
 func (s *Service) Register(r *api.Registry) {
-	spec := func(name string, k api.Kind, summary string, errs []apperr.Code, actions ...string) api.Spec {
-		return api.Spec{Namespace: "delegation", Version: "v1", Name: name, Kind: k, Resource: kind, Actions: actions,
-			Summary: summary, Errors: errs}
-	}
+	spec := api.Specs{Namespace: "delegation", Resource: kind}.Spec
 	lifecycle := []apperr.Code{apperr.InvalidTransition}
 	api.Register(r, spec("grant", api.Mutation, "Grant a delegated agent authority over properties (owner only); it waits for the agent's acceptance", nil, "grant"),
 		func(ctx context.Context, c api.Call, in GrantInput) (Delegation, error) {

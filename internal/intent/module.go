@@ -10,10 +10,7 @@ import (
 
 // Register declares the intent procedures (api.Module).
 func (s *Service) Register(r *api.Registry) {
-	spec := func(name string, k api.Kind, summary string, errs []apperr.Code, actions ...string) api.Spec {
-		return api.Spec{Namespace: "intent", Version: "v1", Name: name, Kind: k, Resource: kind, Actions: actions,
-			Summary: summary, Errors: errs}
-	}
+	spec := api.Specs{Namespace: "intent", Resource: kind}.Spec
 	machine := []apperr.Code{apperr.InvalidTransition}
 	api.Register(r, spec("create", api.Mutation, "Draft an owner intent (status DRAFT)", nil, "create"),
 		func(ctx context.Context, c api.Call, in CreateInput) (Intent, error) {

@@ -10,10 +10,7 @@ import (
 
 // Register declares the ownership procedures (api.Module).
 func (s *Service) Register(r *api.Registry) {
-	spec := func(name string, k api.Kind, summary string, errs []apperr.Code, actions ...string) api.Spec {
-		return api.Spec{Namespace: "ownership", Version: "v1", Name: name, Kind: k, Resource: kind, Actions: actions,
-			Summary: summary, Errors: errs}
-	}
+	spec := api.Specs{Namespace: "ownership", Resource: kind}.Spec
 	// CONFLICT (the last-active-owner rule) comes with every mutation.
 	rules := []apperr.Code{apperr.InvalidTransition}
 	api.Register(r, spec("add", api.Mutation, "Record who holds a property, in which role and share", nil, "add"),
