@@ -47,17 +47,20 @@ func showDetail(ctx context.Context, f *factory.Factory, d cases.Detail) error {
 	}
 	ids := []string{}
 	for _, e := range d.Timeline.Items {
-		if e.ActorKind == "HUMAN" {
-			ids = append(ids, e.ActorID)
-		}
+		ids = append(ids, e.ActorID)
 	}
 	for _, n := range d.Notes.Items {
 		ids = append(ids, n.AuthorID)
 	}
 	names := displayNames(ctx, f, ids)
 	by := func(kind, id string) string {
-		if n, ok := names[id]; ok && kind == "HUMAN" {
+		n, ok := names[id]
+		switch {
+		case ok && kind == "HUMAN":
 			return n
+		case ok:
+			// The system (the classifier, say) acting in a person's request.
+			return kind + " (for " + n + ")"
 		}
 		return kind + ":" + id
 	}
