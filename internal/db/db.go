@@ -105,10 +105,32 @@ func (d *DB) InTenantRead(ctx context.Context, orgID string, fn func(q Querier) 
 	return d.inTenant(ctx, orgID, true, fn)
 }
 
+// retryAttempts bounds how often a transaction that PostgreSQL aborted to
+// break a deadlock or a serialization conflict is run again.
+const retryAttempts = 3
+
 func (d *DB) inTenant(ctx context.Context, orgID string, implicit bool, fn func(q Querier) error) error {
 	if orgID == "" {
 		return apperr.New(apperr.Validation, "no active organization")
 	}
+	// A transaction PostgreSQL aborted (40P01, 40001) left nothing behind,
+	// the idempotency claim included, so running fn again is safe: fn's
+	// effects are its statements, and the PDP is only asked.
+	var err error
+	for range retryAttempts {
+		if err = d.inTenantOnce(ctx, orgID, implicit, fn); !isRetryable(err) {
+			return MapError(err)
+		}
+	}
+	return MapError(err)
+}
+
+func isRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+func (d *DB) inTenantOnce(ctx context.Context, orgID string, implicit bool, fn func(q Querier) error) error {
 	conn, err := d.App.Acquire(ctx)
 	if err != nil {
 		return MapError(err)
@@ -121,7 +143,7 @@ func (d *DB) inTenant(ctx context.Context, orgID string, implicit bool, fn func(
 		t.Queue("BEGIN")
 	}
 	t.Queue(setOrgSQL, orgID)
-	return MapError(t.finish(ctx, fn(t)))
+	return t.finish(ctx, fn(t))
 }
 
 // InTenantResult is InTenant for functions that return a value.
@@ -185,6 +207,10 @@ func MapError(err error) error {
 			return apperr.Wrap(apperr.Forbidden, err, "not allowed")
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004":
 			return apperr.Wrap(apperr.DependencyUnavailable, err, "database unavailable")
+		case "40P01", "40001":
+			// Still colliding after InTenant's own retries: the caller may
+			// retry (the envelope says so); nothing was written.
+			return apperr.Wrap(apperr.DependencyUnavailable, err, "the request collided with concurrent work; retry it")
 		}
 		return err
 	}
