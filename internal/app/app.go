@@ -20,6 +20,7 @@ import (
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/decision"
 	"github.com/hestami/concierge/internal/delegation"
 	"github.com/hestami/concierge/internal/identity"
 	"github.com/hestami/concierge/internal/intent"
@@ -43,6 +44,7 @@ type App struct {
 	Action     *action.Service
 	Intent     *intent.Service
 	Delegation *delegation.Service
+	Decision   *decision.Service
 	Registry   *api.Registry
 	Invoker    *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -59,6 +61,7 @@ func (a *App) modules() []api.Module {
 		a.Action,
 		a.Intent,
 		a.Delegation,
+		a.Decision,
 	}
 }
 
@@ -72,6 +75,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Ownership:  ownership.New(d, pdp),
 		Action:     action.New(d, pdp),
 		Delegation: delegation.New(d, pdp),
+		Decision:   decision.New(d, pdp),
 	}
 	a.Intent = intent.New(d, pdp, a.Cases)
 	a.Cases.UseAuthority(a.Delegation)

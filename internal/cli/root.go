@@ -15,6 +15,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmd/casecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/configcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/dbcmd"
+	"github.com/hestami/concierge/internal/cli/cmd/decisioncmd"
 	"github.com/hestami/concierge/internal/cli/cmd/delegationcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/devcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/intentcmd"
@@ -102,7 +103,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 	}
 	root.AddCommand(
 		casecmd.NewCmd(f), intentcmd.NewCmd(f), propertycmd.NewCmd(f), portfoliocmd.NewCmd(f), delegationcmd.NewCmd(f),
-		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
+		decisioncmd.NewCmd(f), orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
 	)

@@ -123,6 +123,8 @@ func (l *loader) url() string {
 	switch {
 	case l.sc.op == opSubmit:
 		return l.submitURL()
+	case l.sc.op == opRecord:
+		return l.recordURL()
 	case l.sc.full && l.sc.op == "queue":
 		return l.st.fullURL + "/api/v1/rpc/case/v1/list"
 	case l.sc.full:
@@ -148,6 +150,8 @@ func (l *loader) request(ctx context.Context, url string, w, i int, t *tenant) (
 		body, _ = json.Marshal(map[string]any{"json": in})
 	} else if l.sc.op == opSubmit {
 		body = submitBody(w, i, t)
+	} else if l.sc.op == opRecord {
+		body = recordBody(w, i, t)
 	} else if l.sc.op == "queue" {
 		body = []byte(`{"json":{"limit":20,"sort":"URGENCY"}}`)
 	} else {
@@ -160,7 +164,7 @@ func (l *loader) request(ctx context.Context, url string, w, i int, t *tenant) (
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+t.Token)
 	req.Header.Set("X-Org-Id", t.OrgID)
-	if l.sc.op == "create" || l.sc.op == opSubmit {
+	if l.sc.op == "create" || l.sc.op == opSubmit || l.sc.op == opRecord {
 		req.Header.Set("Idempotency-Key", "bench-"+l.nonce+"-"+l.sc.name+"-"+strconv.Itoa(w)+"-"+strconv.Itoa(i))
 	}
 	return req, nil
@@ -201,6 +205,9 @@ func (l *loader) sanity(ctx context.Context) error {
 	}
 	if l.sc.op == opSubmit {
 		return l.checkSubmit(ctx, env.JSON, t, req.Header.Get("Idempotency-Key"))
+	}
+	if l.sc.op == opRecord {
+		return l.checkRecord(ctx, env.JSON, t)
 	}
 	type item struct {
 		ID             string `json:"id"`

@@ -47,8 +47,14 @@ func (h *rawHandler) routes() http.Handler {
 	mux.HandleFunc("POST "+rawListPath, h.list)
 	mux.HandleFunc("POST "+rawSubmitPath, h.submit)
 	mux.HandleFunc("POST "+rawQueuePath, h.queue)
+	for _, add := range rawRoutes {
+		add(h, mux)
+	}
 	return mux
 }
+
+// rawRoutes are the baselines that scenario files register (decision.go).
+var rawRoutes []func(h *rawHandler, mux *http.ServeMux)
 
 // The same columns, in the same order, as the case service reads.
 const caseColumns = `id, organization_id, property_id, number, title, description, category, priority, status, assignee_id, due_at,
