@@ -21,6 +21,7 @@ import (
 	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/delegation"
+	"github.com/hestami/concierge/internal/hoa"
 	"github.com/hestami/concierge/internal/identity"
 	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/ownership"
@@ -43,6 +44,7 @@ type App struct {
 	Action     *action.Service
 	Intent     *intent.Service
 	Delegation *delegation.Service
+	HOA        *hoa.Service
 	Registry   *api.Registry
 	Invoker    *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -59,6 +61,7 @@ func (a *App) modules() []api.Module {
 		a.Action,
 		a.Intent,
 		a.Delegation,
+		a.HOA,
 	}
 }
 
@@ -74,6 +77,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Delegation: delegation.New(d, pdp),
 	}
 	a.Intent = intent.New(d, pdp, a.Cases)
+	a.HOA = hoa.New(d, pdp, a.Cases)
 	a.Cases.UseAuthority(a.Delegation)
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d, Authority: a.Delegation}
