@@ -99,7 +99,7 @@ func wantCode(t *testing.T, err error, code apperr.Code, contains ...string) {
 func (f *fixture) context(p authz.Principal, prop, name string) hoa.Context {
 	f.T.Helper()
 	return must[hoa.Context](f, p, "hoa/v1/createContext", hoa.CreateContextInput{PropertyID: prop, Name: name,
-		Contacts: []hoa.Contact{{Name: "Pat Lee", Role: "community manager", Email: "pat@maple.example", Phone: "+1 512 555 0100"}},
+		Contacts:  []hoa.Contact{{Name: "Pat Lee", Role: "community manager", Email: "pat@maple.example", Phone: "+1 512 555 0100"}},
 		PortalURL: "https://portal.maple.example", PortalNotes: "log in with the owner's email"})
 }
 
