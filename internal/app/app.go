@@ -22,6 +22,7 @@ import (
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/decision"
 	"github.com/hestami/concierge/internal/delegation"
+	"github.com/hestami/concierge/internal/hoa"
 	"github.com/hestami/concierge/internal/identity"
 	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/ownership"
@@ -45,6 +46,7 @@ type App struct {
 	Intent     *intent.Service
 	Delegation *delegation.Service
 	Decision   *decision.Service
+	HOA        *hoa.Service
 	Registry   *api.Registry
 	Invoker    *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -62,6 +64,7 @@ func (a *App) modules() []api.Module {
 		a.Intent,
 		a.Delegation,
 		a.Decision,
+		a.HOA,
 	}
 }
 
@@ -78,6 +81,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Decision:   decision.New(d, pdp),
 	}
 	a.Intent = intent.New(d, pdp, a.Cases)
+	a.HOA = hoa.New(d, pdp, a.Cases)
 	a.Cases.UseAuthority(a.Delegation)
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d, Authority: a.Delegation}

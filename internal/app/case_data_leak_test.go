@@ -16,13 +16,14 @@ import (
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/delegation"
+	"github.com/hestami/concierge/internal/hoa"
 	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/testkit"
 )
 
 // caseDataResources are the PDP kinds whose records are case data.
 // Participants are decided on "case".
-var caseDataResources = []string{"case", "case_note", "action", "intent"}
+var caseDataResources = []string{"case", "case_note", "action", "intent", "hoa_approval"}
 
 // caseDataTypes are the types whose values are case data: a procedure whose
 // output reaches one of them returns case data, whatever its resource.
@@ -57,6 +58,7 @@ func reaches(t reflect.Type, targets []reflect.Type, seen map[reflect.Type]bool)
 // them.
 type leakRefs struct {
 	caseID, number, intentID, sharedNoteID, actionID, participantID string
+	hoaContextID, approvalID                                        string
 	internalNoteID, secret                                          string // empty on the control case
 }
 
@@ -70,11 +72,12 @@ type ownerCall struct {
 	prepare func(t *testing.T, b *testkit.Bundle, staff authz.Principal, r leakRefs)
 }
 
-func byCase(r leakRefs) any    { return map[string]any{"caseId": r.caseID} }
-func byID(id string) any       { return map[string]any{"id": id} }
-func caseRef(r leakRefs) any   { return byID(r.number) }
-func actionRef(r leakRefs) any { return byID(r.actionID) }
-func intentRef(r leakRefs) any { return byID(r.intentID) }
+func byCase(r leakRefs) any      { return map[string]any{"caseId": r.caseID} }
+func byID(id string) any         { return map[string]any{"id": id} }
+func caseRef(r leakRefs) any     { return byID(r.number) }
+func actionRef(r leakRefs) any   { return byID(r.actionID) }
+func intentRef(r leakRefs) any   { return byID(r.intentID) }
+func approvalRef(r leakRefs) any { return byID(r.approvalID) }
 
 // exercised is every procedure returning case data, called as an owner
 // on a case that holds an internal note.
@@ -113,6 +116,13 @@ var exercised = map[string]ownerCall{
 	"intent/v1/reclassify":      {input: func(r leakRefs) any { return map[string]any{"id": r.intentID, "priority": "HIGH"} }, want: apperr.Forbidden},
 	"intent/v1/convert":         {input: intentRef, want: apperr.Forbidden},
 	"intent/v1/decline":         {input: func(r leakRefs) any { return map[string]any{"id": r.intentID, "reason": "no"} }, want: apperr.Forbidden},
+	"hoa/v1/createApproval": {input: func(r leakRefs) any {
+		return map[string]any{"caseId": r.caseID, "contextId": r.hoaContextID, "type": "OTHER"}
+	}, want: apperr.Forbidden},
+	"hoa/v1/submitApproval": {input: approvalRef, want: apperr.Forbidden},
+	"hoa/v1/decideApproval": {input: func(r leakRefs) any { return map[string]any{"id": r.approvalID, "outcome": "APPROVED"} }, want: apperr.Forbidden},
+	"hoa/v1/getApproval":    {input: approvalRef},
+	"hoa/v1/listApprovals":  {input: byCase},
 	// The owner may withdraw its intents, but not one already converted.
 	"intent/v1/withdraw": {input: intentRef, want: apperr.InvalidTransition},
 }
@@ -247,6 +257,9 @@ func leakStory(t *testing.T, b *testkit.Bundle, owner, staff authz.Principal, pr
 	r.actionID = call[action.Action](t, b, staff, "action/v1/create", map[string]any{"caseId": r.caseID, "title": "Call the fencer"}).ID
 	r.participantID = call[cases.Participant](t, b, staff, "case/v1/addParticipant",
 		map[string]any{"caseId": r.caseID, "role": "VENDOR_CONTACT", "name": "Fence Co"}).ID
+	r.hoaContextID = call[hoa.Context](t, b, owner, "hoa/v1/createContext", map[string]any{"propertyId": prop, "name": "HOA of " + r.number}).ID
+	r.approvalID = call[hoa.Approval](t, b, staff, "hoa/v1/createApproval",
+		map[string]any{"caseId": r.caseID, "contextId": r.hoaContextID, "type": "ARCHITECTURAL"}).ID
 	return r
 }
 

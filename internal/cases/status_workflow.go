@@ -96,27 +96,10 @@ func (s *Service) UpdateStatus(ctx context.Context, p authz.Principal, in Update
 // came from an earlier request with the same key (its workflow already ran,
 // or was running).
 func (s *Service) UpdateStatusReplayed(ctx context.Context, p authz.Principal, in UpdateStatusInput, idempotencyKey string) (Case, bool, error) {
-	// The schema checked the input's shape in the pipeline; these are the
-	// rules across fields.
-	var f apperr.Fields
-	if in.Status == Cancelled {
-		f.Required("reason", in.Reason)
-	}
-	if in.Status == Resolved {
-		f.Required("resolutionSummary", in.ResolutionSummary)
-	}
-	switch {
-	case in.Status == PendingExternal && in.WaitingOn == nil:
-		f.Add("waitingOn", "required", "waitingOn (the HOA, vendor or other party the case will wait on) is required to move to PENDING_EXTERNAL")
-	case in.Status == PendingExternal:
-		f.Required("waitingOn.name", in.WaitingOn.Name)
-	case in.WaitingOn != nil:
-		f.Add("waitingOn", "not_allowed", "waitingOn is only for a move to PENDING_EXTERNAL")
-	}
 	if idempotencyKey == "" {
 		return Case{}, false, apperr.New(apperr.IdempotencyKeyRequired, "an idempotency key is required")
 	}
-	if err := f.Err(); err != nil {
+	if err := checkStatusInput(in); err != nil {
 		return Case{}, false, err
 	}
 	if s.wf == nil {
@@ -174,6 +157,27 @@ func (s *Service) UpdateStatusReplayed(ctx context.Context, p authz.Principal, i
 	}
 	c, _, err := s.await(h, fp, func(decision string) { telemetry.RecordDecision(ctx, decision) })
 	return c, false, err
+}
+
+// checkStatusInput applies the rules across fields of a status change (the
+// schema checked the input's shape in the pipeline).
+func checkStatusInput(in UpdateStatusInput) error {
+	var f apperr.Fields
+	if in.Status == Cancelled {
+		f.Required("reason", in.Reason)
+	}
+	if in.Status == Resolved {
+		f.Required("resolutionSummary", in.ResolutionSummary)
+	}
+	switch {
+	case in.Status == PendingExternal && in.WaitingOn == nil:
+		f.Add("waitingOn", "required", "waitingOn (the HOA, vendor or other party the case will wait on) is required to move to PENDING_EXTERNAL")
+	case in.Status == PendingExternal:
+		f.Required("waitingOn.name", in.WaitingOn.Name)
+	case in.WaitingOn != nil:
+		f.Add("waitingOn", "not_allowed", "waitingOn is only for a move to PENDING_EXTERNAL")
+	}
+	return f.Err()
 }
 
 // failed reports whether a workflow ended without an outcome: its function
