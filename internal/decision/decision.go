@@ -168,13 +168,13 @@ type evidenceTable struct {
 
 // evidenceTables is the one map from evidence kind to table. A kind is
 // checked to exist in the same organization (RLS) before it is cited.
-// Documents, quotes, HOA rules and invoices join here as their domains
-// land (documents, quotes, hoa_rules, invoices); until then citing them is
-// a field error.
+// Documents, quotes and invoices join here as their domains land; until
+// then citing them is a field error.
 var evidenceTables = map[EvidenceKind]evidenceTable{
 	"CASE":     {name: "cases"},
 	"NOTE":     {name: "case_notes", internal: "audience = 'INTERNAL'"},
 	"DECISION": {name: "decisions"},
+	"HOA_RULE": {name: "hoa_rules"},
 }
 
 // Option is one option considered.
