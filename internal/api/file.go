@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"reflect"
 
 	"github.com/hestami/concierge/internal/apperr"
 )
@@ -131,6 +132,32 @@ func Attached(ctx context.Context, field string, f File) (*Attachment, error) {
 		}
 	}
 	return nil, apperr.Field(field, "missing_content", "the file's content was not sent with the request: send it as a multipart/form-data part")
+}
+
+// TakesFiles reports whether the procedure's input holds a File: only such
+// procedures have file parts spooled; for the others a file part counts
+// against the ordinary request size limit, as any body does.
+func (p *Procedure) TakesFiles() bool { return holdsFile(p.Input, map[reflect.Type]bool{}) }
+
+var fileType = reflect.TypeFor[File]()
+
+func holdsFile(t reflect.Type, seen map[reflect.Type]bool) bool {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	if t == fileType {
+		return true
+	}
+	if t.Kind() != reflect.Struct || seen[t] {
+		return false
+	}
+	seen[t] = true
+	for i := range t.NumField() {
+		if holdsFile(t.Field(i).Type, seen) {
+			return true
+		}
+	}
+	return false
 }
 
 // FileOutput is an output that is a file: the HTTP transports answer with
