@@ -17,6 +17,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmd/dbcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/delegationcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/devcmd"
+	"github.com/hestami/concierge/internal/cli/cmd/doccmd"
 	"github.com/hestami/concierge/internal/cli/cmd/intentcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/membercmd"
 	"github.com/hestami/concierge/internal/cli/cmd/migratecmd"
@@ -101,7 +102,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 		return false
 	}
 	root.AddCommand(
-		casecmd.NewCmd(f), intentcmd.NewCmd(f), propertycmd.NewCmd(f), portfoliocmd.NewCmd(f), delegationcmd.NewCmd(f),
+		casecmd.NewCmd(f), intentcmd.NewCmd(f), propertycmd.NewCmd(f), portfoliocmd.NewCmd(f), delegationcmd.NewCmd(f), doccmd.NewCmd(f),
 		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
