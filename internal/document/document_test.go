@@ -576,3 +576,41 @@ func minimalPDF(text string) []byte {
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
 	return b.Bytes()
 }
+
+// The case detail's documents part: the owner side gets the shared
+// documents of the case only, staff all of them.
+func TestForCaseAppliesTheViewPlan(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c, err := testkit.Call[cases.Case](f.Bundle, f.owner, "case/v1/create", cases.CreateInput{PropertyID: f.property, Title: "Fence"}, f.key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := f.mustUpload(f.staff, []byte("letter"), "l.txt", document.UploadInput{CaseID: c.ID})
+	f.mustUpload(f.staff, []byte("margin"), "m.txt", document.UploadInput{CaseID: c.ID, Visibility: document.StaffOnly})
+	f.mustUpload(f.staff, []byte("elsewhere"), "e.txt", document.UploadInput{})
+	forCase := func(p authz.Principal, limit int) ([]document.Document, bool) {
+		plan, err := f.PDP.QueryFilter(f.Ctx, p, "document", "view")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []document.Document
+		var more bool
+		if err := f.DB.InTenant(f.Ctx, p.OrgID, func(q db.Querier) (err error) {
+			docs, more, err = document.ForCaseTx(f.Ctx, q, plan, c.ID, limit)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return docs, more
+	}
+	if docs, more := forCase(f.owner, 10); len(docs) != 1 || docs[0].ID != shared.ID || more {
+		t.Fatalf("owner: %+v %v", docs, more)
+	}
+	if docs, more := forCase(f.staff, 10); len(docs) != 2 || more {
+		t.Fatalf("staff: %+v %v", docs, more)
+	}
+	if docs, more := forCase(f.staff, 1); len(docs) != 1 || !more {
+		t.Fatalf("staff, limit 1: %+v %v", docs, more)
+	}
+}
