@@ -28,6 +28,8 @@ type Invoker struct {
 	// Authority loads the delegated authority a caller holds (nil: none is
 	// ever loaded, so no delegated agent is allowed anything).
 	Authority Authority
+	// Uploads bounds the file inputs the transports spool (File).
+	Uploads Uploads
 }
 
 // Authority is what a principal holds beyond its roles: its delegation

@@ -12,6 +12,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hestami/concierge/internal/action"
@@ -23,6 +25,8 @@ import (
 	"github.com/hestami/concierge/internal/decision"
 	"github.com/hestami/concierge/internal/delegation"
 	"github.com/hestami/concierge/internal/hoa"
+	"github.com/hestami/concierge/internal/document"
+	"github.com/hestami/concierge/internal/document/content"
 	"github.com/hestami/concierge/internal/identity"
 	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/ownership"
@@ -47,6 +51,7 @@ type App struct {
 	Delegation *delegation.Service
 	Decision   *decision.Service
 	HOA        *hoa.Service
+	Documents  *document.Service
 	Registry   *api.Registry
 	Invoker    *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -65,6 +70,7 @@ func (a *App) modules() []api.Module {
 		a.Delegation,
 		a.Decision,
 		a.HOA,
+		a.Documents,
 	}
 }
 
@@ -79,6 +85,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Action:     action.New(d, pdp),
 		Delegation: delegation.New(d, pdp),
 		Decision:   decision.New(d, pdp),
+		Documents:  document.New(d, pdp),
 	}
 	a.Intent = intent.New(d, pdp, a.Cases)
 	a.HOA = hoa.New(d, pdp, a.Cases)
@@ -96,6 +103,38 @@ func (a *App) ConfigureSLA(targets map[string]config.SLATarget) error {
 		t[cases.Priority(p)] = cases.Target{Response: x.Response, Resolution: x.Resolution}
 	}
 	return a.Cases.SetTargets(t)
+}
+
+// ConfigureDocumentStore builds the configured content store and limit
+// (config.Documents) and hands them to ConfigureDocuments. Upload spool
+// files live beside the store's directory, on the same disk.
+func (a *App) ConfigureDocumentStore(c config.Documents) error {
+	var st content.Store
+	switch c.Store {
+	case "s3":
+		s3, err := content.NewS3(content.S3Config{Endpoint: c.S3.Endpoint, Bucket: c.S3.Bucket, Region: c.S3.Region,
+			AccessKey: c.S3.AccessKey, SecretKey: c.S3.SecretKey, Secure: !c.S3.Insecure, StagingDir: filepath.Join(c.Dir, "staging")})
+		if err != nil {
+			return err
+		}
+		st = s3
+	default:
+		st = content.NewDir(c.Dir)
+	}
+	spool := filepath.Join(c.Dir, "spool")
+	if err := os.MkdirAll(spool, 0o700); err != nil {
+		return fmt.Errorf("documents.dir: %w", err)
+	}
+	a.ConfigureDocuments(document.Config{Store: st, MaxBytes: c.MaxBytes}, spool)
+	return nil
+}
+
+// ConfigureDocuments gives the document service its content store and
+// size limit, and the transports the same limit for the files they spool
+// (in the store's staging directory when it has one).
+func (a *App) ConfigureDocuments(c document.Config, spoolDir string) {
+	a.Documents.Configure(c)
+	a.Invoker.Uploads = api.Uploads{Dir: spoolDir, MaxBytes: a.Documents.MaxBytes()}
 }
 
 // Operator is the identity service alone, for operator commands that need

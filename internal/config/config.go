@@ -28,6 +28,8 @@ type Config struct {
 	Log       Log
 	// SLA holds the case SLA targets by priority (upper case, as stored).
 	SLA map[string]SLATarget
+	// Documents configures the document content store and size limit.
+	Documents Documents
 	// Identity of the local CLI caller.
 	Org   string
 	As    string
@@ -48,6 +50,23 @@ type Authz struct {
 	CerbosBinary string
 	Timeout      time.Duration
 	PlanCacheTTL time.Duration // 0: every list asks the PDP
+}
+
+// Documents selects where document content is stored: a directory (Store
+// "dir", default <data_dir>/documents) or an S3-compatible bucket (Store
+// "s3"), and the size limit of one document.
+type Documents struct {
+	Store    string
+	Dir      string
+	MaxBytes int64
+	S3       S3
+}
+
+// S3 is an S3-compatible bucket.
+type S3 struct {
+	Endpoint, Bucket, Region, AccessKey, SecretKey string
+	// Insecure talks plain HTTP to the endpoint (a local test server).
+	Insecure bool
 }
 
 // Workflow configures DBOS.
@@ -95,22 +114,31 @@ func init() {
 // Keys lists every configuration key with its default, so that `config show`
 // and the environment binding cannot drift apart.
 var Keys = map[string]any{
-	"data_dir":             "",
-	"database.url":         "",
-	"database.app_url":     "",
-	"authz.pdp_address":    "",
-	"authz.cerbos_binary":  "",
-	"authz.timeout":        "2s",
-	"authz.plan_cache_ttl": "10s",
-	"workflow.executor_id": "",
-	"telemetry.stdout":     false,
-	"log.level":            "",
-	"org":                  "",
-	"as":                   "",
-	"token":                "",
+	"data_dir":                "",
+	"database.url":            "",
+	"database.app_url":        "",
+	"authz.pdp_address":       "",
+	"authz.cerbos_binary":     "",
+	"authz.timeout":           "2s",
+	"authz.plan_cache_ttl":    "10s",
+	"workflow.executor_id":    "",
+	"telemetry.stdout":        false,
+	"log.level":               "",
+	"org":                     "",
+	"as":                      "",
+	"token":                   "",
+	"documents.store":         "dir",
+	"documents.dir":           "",
+	"documents.max_bytes":     int64(50 << 20),
+	"documents.s3.endpoint":   "",
+	"documents.s3.bucket":     "",
+	"documents.s3.region":     "",
+	"documents.s3.access_key": "",
+	"documents.s3.secret_key": "",
+	"documents.s3.insecure":   false,
 }
 
-var secretKeys = map[string]bool{"token": true}
+var secretKeys = map[string]bool{"token": true, "documents.s3.secret_key": true}
 
 // NewViper returns a viper instance with defaults and HESTAMI_* environment
 // binding. Flags are bound by the caller.
@@ -168,10 +196,15 @@ func Load(v *viper.Viper) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	docs, err := loadDocuments(v)
+	if err != nil {
+		return nil, err
+	}
 	c := &Config{
-		SLA:     sla,
-		DataDir: v.GetString("data_dir"),
-		File:    v.ConfigFileUsed(),
+		SLA:       sla,
+		Documents: docs,
+		DataDir:   v.GetString("data_dir"),
+		File:      v.ConfigFileUsed(),
 		Database: Database{
 			URL:    v.GetString("database.url"),
 			AppURL: v.GetString("database.app_url"),
@@ -197,6 +230,9 @@ func Load(v *viper.Viper) (*Config, error) {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
 	c.DataDir = abs
+	if c.Documents.Dir == "" {
+		c.Documents.Dir = filepath.Join(c.DataDir, "documents")
+	}
 	if c.Workflow.ExecutorID == "" {
 		// One stable id per server host, so a restarted `hestami serve`
 		// recovers what it left pending; CLI processes never use it.
@@ -228,6 +264,28 @@ func loadSLA(v *viper.Viper) (map[string]SLATarget, error) {
 		out[strings.ToUpper(p)] = SLATarget{Response: t[0], Resolution: t[1]}
 	}
 	return out, nil
+}
+
+// loadDocuments reads documents.*: a known store, a positive size limit,
+// and for s3 an endpoint and a bucket.
+func loadDocuments(v *viper.Viper) (Documents, error) {
+	d := Documents{Store: v.GetString("documents.store"), Dir: v.GetString("documents.dir"), MaxBytes: v.GetInt64("documents.max_bytes"),
+		S3: S3{Endpoint: v.GetString("documents.s3.endpoint"), Bucket: v.GetString("documents.s3.bucket"),
+			Region: v.GetString("documents.s3.region"), AccessKey: v.GetString("documents.s3.access_key"),
+			SecretKey: v.GetString("documents.s3.secret_key"), Insecure: v.GetBool("documents.s3.insecure")}}
+	if d.MaxBytes <= 0 {
+		return d, invalid("documents.max_bytes", fmt.Sprintf("documents.max_bytes: %q is not a positive number of bytes", v.GetString("documents.max_bytes")))
+	}
+	switch d.Store {
+	case "dir":
+	case "s3":
+		if d.S3.Endpoint == "" || d.S3.Bucket == "" {
+			return d, invalid("documents.s3.endpoint", "documents.store s3 needs documents.s3.endpoint and documents.s3.bucket")
+		}
+	default:
+		return d, invalid("documents.store", fmt.Sprintf("documents.store: %q is not one of dir, s3", d.Store))
+	}
+	return d, nil
 }
 
 // invalid is a configuration error naming its key.

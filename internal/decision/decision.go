@@ -168,13 +168,14 @@ type evidenceTable struct {
 
 // evidenceTables is the one map from evidence kind to table. A kind is
 // checked to exist in the same organization (RLS) before it is cited.
-// Documents, quotes and invoices join here as their domains land; until
-// then citing them is a field error.
+// Quotes and invoices join here as their domain lands; until then citing
+// them is a field error.
 var evidenceTables = map[EvidenceKind]evidenceTable{
 	"CASE":     {name: "cases"},
 	"NOTE":     {name: "case_notes", internal: "audience = 'INTERNAL'"},
 	"DECISION": {name: "decisions"},
 	"HOA_RULE": {name: "hoa_rules"},
+	"DOCUMENT": {name: "documents", internal: "visibility = 'STAFF_ONLY'"},
 }
 
 // Option is one option considered.

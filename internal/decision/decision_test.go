@@ -224,9 +224,13 @@ func TestRecordRefusals(t *testing.T) {
 	in.Evidence = []decision.Evidence{{Kind: "CASE", ID: f.c.ID}, {Kind: "CASE", ID: chenCase.ID}}
 	_, err = f.record(f.owner, in)
 	wantField(t, err, "evidence[1].id", "not_found")
-	in.Evidence = []decision.Evidence{{Kind: "DOCUMENT", ID: f.c.ID}}
+	in.Evidence = []decision.Evidence{{Kind: "INVOICE", ID: f.c.ID}}
 	_, err = f.record(f.owner, in)
 	wantField(t, err, "evidence[0].kind", "unsupported")
+	// A document id that is a case's id names no document.
+	in.Evidence = []decision.Evidence{{Kind: "DOCUMENT", ID: f.c.ID}}
+	_, err = f.record(f.owner, in)
+	wantField(t, err, "evidence[0].id", "not_found")
 	// An internal note is not evidence the owner side can cite (or learn of).
 	in.Evidence = []decision.Evidence{{Kind: "NOTE", ID: internal.ID}}
 	_, err = f.record(f.owner, in)

@@ -181,7 +181,23 @@ func at(v any, path []any) (any, bool) {
 // which no hestami procedure takes, so those are ErrUnsupportedMediaType
 // rather than a silently undefined input.
 func DecodeRequest(r *http.Request, maxBytes int64) (json.RawMessage, error) {
-	if r.ContentLength > maxBytes {
+	return DecodeRequestFiles(r, maxBytes, 0, nil)
+}
+
+// FileSink receives one file part as it is read, streamed, and returns the
+// JSON value that stands for it in the input. An error ends the decoding
+// (ErrTooLarge, or an error the caller recognizes, is passed through).
+type FileSink func(part io.Reader, name, contentType string) (any, error)
+
+// DecodeRequestFiles is DecodeRequest with file parts handed to sink as they
+// arrive, never buffered here: the body may then exceed maxBytes by up to
+// fileBytes of file content (sink bounds each file). With a nil sink, file
+// parts are read into memory as File values, within maxBytes.
+func DecodeRequestFiles(r *http.Request, maxBytes, fileBytes int64, sink FileSink) (json.RawMessage, error) {
+	if sink == nil {
+		fileBytes = 0
+	}
+	if r.ContentLength > maxBytes+fileBytes {
 		return nil, ErrTooLarge
 	}
 	ct := r.Header.Get("Content-Type")
@@ -196,7 +212,7 @@ func DecodeRequest(r *http.Request, maxBytes int64) (json.RawMessage, error) {
 		}
 		return DecodeEnvelope(body)
 	case perr == nil && mediaType == "multipart/form-data":
-		return decodeMultipart(r, params["boundary"], maxBytes)
+		return decodeMultipart(r, params["boundary"], maxBytes, fileBytes, sink)
 	default:
 		return nil, ErrUnsupportedMediaType
 	}
@@ -250,21 +266,38 @@ type File struct {
 
 // decodeMultipart reads part "data" ({json, meta, maps}) and the file parts
 // "0".."n", placing file i at maps[i].
-func decodeMultipart(r *http.Request, boundary string, maxBytes int64) (json.RawMessage, error) {
+func decodeMultipart(r *http.Request, boundary string, maxBytes, fileBytes int64, sink FileSink) (json.RawMessage, error) {
 	if boundary == "" {
 		return nil, ErrMalformed
 	}
-	mr := multipart.NewReader(http.MaxBytesReader(nil, r.Body, maxBytes), boundary)
+	mr := multipart.NewReader(http.MaxBytesReader(nil, r.Body, maxBytes+fileBytes), boundary)
 	var data []byte
-	files := map[string]File{}
+	files := map[string]any{}
 	for {
 		part, err := mr.NextPart()
 		if err == nil {
+			isData := part.FormName() == "data" && part.FileName() == ""
+			if sink != nil && !isData {
+				v, err := sink(part, part.FileName(), part.Header.Get("Content-Type"))
+				if err != nil {
+					var mbe *http.MaxBytesError
+					if errors.As(err, &mbe) {
+						return nil, ErrTooLarge
+					}
+					return nil, err
+				}
+				files[part.FormName()] = v
+				continue
+			}
 			var buf bytes.Buffer
-			if _, err := buf.ReadFrom(part); err != nil {
+			// The JSON part stays within maxBytes whatever the file allowance.
+			if _, err := buf.ReadFrom(io.LimitReader(part, maxBytes+1)); err != nil {
 				return nil, readErr(err)
 			}
-			if part.FormName() == "data" && part.FileName() == "" {
+			if int64(buf.Len()) > maxBytes {
+				return nil, ErrTooLarge
+			}
+			if isData {
 				data = buf.Bytes()
 			} else {
 				files[part.FormName()] = File{Name: part.FileName(), Type: part.Header.Get("Content-Type"), Size: buf.Len(), Content: buf.Bytes()}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/orpc"
 	"github.com/hestami/concierge/internal/telemetry"
@@ -152,7 +153,16 @@ func (s *Server) runItem(batchReq *http.Request, index int, it batchItem) batchR
 		h.Add(ck, v)
 	}
 	res := s.call(batchReq.Context(), strings.TrimPrefix(u.EscapedPath(), rpcPrefix), method, h,
-		func() (json.RawMessage, error) { return orpc.DecodeEnvelope(it.Body) })
+		func(*api.Procedure) (json.RawMessage, []*api.Attachment, error) {
+			in, err := orpc.DecodeEnvelope(it.Body)
+			return in, nil, err
+		})
+	if res.file != nil {
+		// Batch items never carry files (orpc-protocol.md §2.5): the item
+		// answers the output's JSON.
+		res.file.Close()
+		res.body, _ = orpc.EncodeSuccess(res.file)
+	}
 	out := batchResult{Index: index, Status: res.status, Body: res.body}
 	for k, v := range res.header {
 		if out.Headers == nil {

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"strings"
 
+	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/orpc"
 	"github.com/hestami/concierge/internal/telemetry"
@@ -33,26 +37,37 @@ func (s *Server) plain(w http.ResponseWriter, r *http.Request) {
 	}
 	out.procedure = p.Path()
 	noteOutcome(ctx, out) // known now, should the procedure panic
-	if !orpc.IsJSON(r.Header.Get("Content-Type")) {
-		fail(unsupported())
-		return
-	}
-	if r.ContentLength > maxBody {
-		fail(tooLarge())
-		return
-	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody)); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+	var input []byte
+	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" && p.TakesFiles() {
+		in, atts, e := s.plainMultipart(w, r, params["boundary"])
+		defer release(atts)
+		if e != nil {
+			fail(e)
+			return
+		}
+		input = in
+		ctx = api.WithAttachments(ctx, atts...)
+	} else {
+		if !orpc.IsJSON(r.Header.Get("Content-Type")) {
+			fail(unsupported())
+			return
+		}
+		if r.ContentLength > maxBody {
 			fail(tooLarge())
 			return
 		}
-		fail(&apperr.Error{Code: apperr.Validation, Message: "the request body could not be read",
-			Fields: []apperr.FieldError{{Field: "(body)", Code: "unreadable", Message: "the request body could not be read"}}})
-		return
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody)); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				fail(tooLarge())
+				return
+			}
+			fail(unreadable())
+			return
+		}
+		input = buf.Bytes()
 	}
-	input := buf.Bytes()
 	if len(bytes.TrimSpace(input)) > 0 && !json.Valid(input) {
 		fail(&apperr.Error{Code: apperr.Validation, Message: "the request body is not valid JSON",
 			Fields: []apperr.FieldError{{Field: "(body)", Code: "invalid_json", Message: "the request body is not valid JSON"}}})
@@ -74,6 +89,10 @@ func (s *Server) plain(w http.ResponseWriter, r *http.Request) {
 	}
 	out.code = "OK"
 	noteOutcome(ctx, out)
+	if f, ok := res.Output.(api.FileOutput); ok {
+		writeFile(w, f)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(res.Output)
 }
@@ -82,4 +101,81 @@ func writePlainError(w http.ResponseWriter, e *apperr.Error, traceID string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(statusOf(e))
 	json.NewEncoder(w).Encode(apperr.ToEnvelope(e, traceID))
+}
+
+func unreadable() *apperr.Error {
+	return &apperr.Error{Code: apperr.Validation, Message: "the request body could not be read",
+		Fields: []apperr.FieldError{{Field: "(body)", Code: "unreadable", Message: "the request body could not be read"}}}
+}
+
+// plainMultipart reads a plain multipart/form-data call: the part "input"
+// is the JSON input (an object), every part with a file name is a file,
+// streamed to the upload spool and placed at the input member its part
+// names, e.g.
+//
+//	curl -F 'input={"category":"PERMIT","visibility":"OWNER_AND_STAFF","propertyId":"…"}' -F file=@permit.pdf …
+func (s *Server) plainMultipart(w http.ResponseWriter, r *http.Request, boundary string) ([]byte, []*api.Attachment, *apperr.Error) {
+	malformed := &apperr.Error{Code: apperr.Validation, Message: "the multipart body is malformed",
+		Fields: []apperr.FieldError{{Field: "(body)", Code: "malformed", Message: "send a part \"input\" (JSON) and file parts with a filename"}}}
+	limit := s.invoker.Uploads.Limit()
+	if boundary == "" {
+		return nil, nil, malformed
+	}
+	if r.ContentLength > maxBody+limit {
+		return nil, nil, api.TooLarge(limit)
+	}
+	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, maxBody+limit), boundary)
+	input := map[string]any{}
+	var atts []*api.Attachment
+	files := map[string]api.File{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, atts, api.TooLarge(limit)
+		}
+		if err != nil {
+			return nil, atts, malformed
+		}
+		switch {
+		case part.FileName() != "":
+			a, err := s.spool(part, part.FileName(), part.Header.Get("Content-Type"))
+			if err != nil {
+				if errors.As(err, &mbe) {
+					return nil, atts, api.TooLarge(limit)
+				}
+				if e := apperr.From(err); e.Code == apperr.PayloadTooLarge {
+					return nil, atts, e
+				}
+				return nil, atts, unreadable()
+			}
+			atts = append(atts, a)
+			files[part.FormName()] = a.File
+		case part.FormName() == "input":
+			var buf bytes.Buffer
+			if _, err := buf.ReadFrom(io.LimitReader(part, maxBody+1)); err != nil {
+				return nil, atts, unreadable()
+			}
+			if int64(buf.Len()) > maxBody {
+				return nil, atts, tooLarge()
+			}
+			if err := json.Unmarshal(buf.Bytes(), &input); err != nil {
+				return nil, atts, &apperr.Error{Code: apperr.Validation, Message: "the input part is not a JSON object",
+					Fields: []apperr.FieldError{{Field: "input", Code: "invalid_json", Message: "the input part must be a JSON object"}}}
+			}
+		default:
+			return nil, atts, malformed
+		}
+	}
+	for name, f := range files {
+		input[name] = f
+	}
+	out, err := json.Marshal(input)
+	if err != nil {
+		return nil, atts, malformed
+	}
+	return out, atts, nil
 }

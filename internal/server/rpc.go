@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -25,6 +27,9 @@ type callResult struct {
 	status int
 	header http.Header
 	body   []byte
+	// file is a file output, answered as the body by a single call (a
+	// batch item answers the JSON of the output and closes it).
+	file api.FileOutput
 	outcome
 }
 
@@ -35,23 +40,74 @@ func (s *Server) rpc(w http.ResponseWriter, r *http.Request) {
 		s.batch(w, r)
 		return
 	}
-	input := func() (json.RawMessage, error) {
+	input := func(p *api.Procedure) (json.RawMessage, []*api.Attachment, error) {
 		if r.Method == http.MethodGet {
 			if vals := r.URL.Query()["data"]; len(vals) > 0 && vals[len(vals)-1] != "" {
-				return orpc.DecodeEnvelope([]byte(vals[len(vals)-1]))
+				in, err := orpc.DecodeEnvelope([]byte(vals[len(vals)-1]))
+				return in, nil, err
 			}
-			return nil, nil
+			return nil, nil, nil
 		}
-		return orpc.DecodeRequest(r, maxBody)
+		if !p.TakesFiles() {
+			in, err := orpc.DecodeRequest(r, maxBody)
+			return in, nil, err
+		}
+		var atts []*api.Attachment
+		in, err := orpc.DecodeRequestFiles(r, maxBody, s.invoker.Uploads.Limit(), func(part io.Reader, name, typ string) (any, error) {
+			a, err := s.spool(part, name, typ)
+			if err != nil {
+				return nil, err
+			}
+			atts = append(atts, a)
+			return a.File, nil
+		})
+		if err != nil {
+			release(atts)
+			return nil, nil, err
+		}
+		return in, atts, nil
 	}
 	res := s.call(r.Context(), strings.TrimPrefix(r.URL.EscapedPath(), rpcPrefix), r.Method, r.Header, input)
 	noteOutcome(r.Context(), res.outcome)
 	for k, v := range res.header {
 		w.Header()[k] = v
 	}
+	if res.file != nil {
+		// A file output is the whole body, as oRPC answers a procedure
+		// that returns a File (orpc-protocol.md §3).
+		writeFile(w, res.file)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(res.status)
 	w.Write(res.body)
+}
+
+// spool streams one file part of a request to the upload spool, bounded by
+// the upload limit.
+func (s *Server) spool(part io.Reader, name, typ string) (*api.Attachment, error) {
+	return api.Spool(s.invoker.Uploads.Dir, part, name, typ, s.invoker.Uploads.Limit())
+}
+
+func release(atts []*api.Attachment) {
+	for _, a := range atts {
+		a.Release()
+	}
+}
+
+// writeFile answers with f's bytes and closes it. The content is streamed;
+// a failure half way aborts the response so the client sees an error, not a
+// short file.
+func writeFile(w http.ResponseWriter, f api.FileOutput) {
+	defer f.Close()
+	w.Header().Set("Content-Type", f.MediaType())
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.FileName()}))
+	w.Header().Set("Content-Length", strconv.FormatInt(f.FileSize(), 10))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	if n, err := io.Copy(w, f); err != nil || n != f.FileSize() {
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // call runs one oRPC call: the procedure's escaped path beneath the RPC
@@ -59,7 +115,7 @@ func (s *Server) rpc(w http.ResponseWriter, r *http.Request) {
 // procedure and method are known to be right (as oRPC does). A panic in the
 // procedure is answered here, so a batch item's goroutine cannot take the
 // process down.
-func (s *Server) call(ctx context.Context, escapedPath, method string, h http.Header, input func() (json.RawMessage, error)) (res callResult) {
+func (s *Server) call(ctx context.Context, escapedPath, method string, h http.Header, input func(*api.Procedure) (json.RawMessage, []*api.Attachment, error)) (res callResult) {
 	traceID := telemetry.TraceID(ctx)
 	out := outcome{org: orgOf(h)}
 	defer func() {
@@ -86,10 +142,12 @@ func (s *Server) call(ctx context.Context, escapedPath, method string, h http.He
 		return refusal(traceID, http.StatusMethodNotAllowed, "METHOD_NOT_SUPPORTED", "Method Not Supported", &apperr.Error{Code: apperr.Validation,
 			Message: "GET is allowed only for queries", Fields: []apperr.FieldError{{Field: "(method)", Code: "method_not_supported", Message: p.Path() + " is a mutation: send it with POST"}}}, out)
 	}
-	in, err := input()
+	in, atts, err := input(p)
 	if err != nil {
 		return decodeRefusal(traceID, err, out)
 	}
+	defer release(atts)
+	ctx = api.WithAttachments(ctx, atts...)
 	req, rerr := request(h, p, in)
 	var resp api.Response
 	if rerr != nil {
@@ -108,6 +166,10 @@ func (s *Server) call(ctx context.Context, escapedPath, method string, h http.He
 	}
 	res.code = "OK"
 	res.status = http.StatusOK
+	if f, ok := resp.Output.(api.FileOutput); ok {
+		res.file = f
+		return res
+	}
 	if res.body, err = orpc.EncodeSuccess(resp.Output); err != nil {
 		e := apperr.Wrap(apperr.Internal, err, "internal error")
 		logFailure(ctx, e, traceID, out)
@@ -120,6 +182,9 @@ func (s *Server) call(ctx context.Context, escapedPath, method string, h http.He
 // and message for it.
 func decodeRefusal(traceID string, err error, out outcome) callResult {
 	switch {
+	case apperr.CodeOf(err) == apperr.PayloadTooLarge:
+		// A file over the upload limit: the message says which limit.
+		return refusal(traceID, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", "", apperr.From(err), out)
 	case errors.Is(err, orpc.ErrTooLarge):
 		return refusal(traceID, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", "Payload Too Large", tooLarge(), out)
 	case errors.Is(err, orpc.ErrUnsupportedMediaType):

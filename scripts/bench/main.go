@@ -218,8 +218,18 @@ func run(ctx context.Context, opts options) (invalid bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	return report(os.Stdout, st, opts, results), nil
+	invalid = report(os.Stdout, st, opts, results)
+	for _, m := range extraMeasures {
+		if err := m(ctx, st, tenants, opts, os.Stdout); err != nil {
+			return invalid, err
+		}
+	}
+	return invalid, nil
 }
+
+// extraMeasures are measurements of their own files (document.go) that run
+// after the request-rate scenarios and print their own lines.
+var extraMeasures []func(ctx context.Context, st *stack, tenants []tenant, opts options, out io.Writer) error
 
 // start brings up PostgreSQL, the PDP, DBOS and both HTTP servers.
 func start(ctx context.Context, opts options, cl *cleanup) (*stack, error) {
@@ -293,6 +303,9 @@ func start(ctx context.Context, opts options, cl *cleanup) (*stack, error) {
 	logf("launching the DBOS workflow engine")
 	host, _ := os.Hostname()
 	a := app.New(st.db, st.pdp)
+	if err := configureDocuments(a, st); err != nil {
+		return nil, err
+	}
 	if err := a.StartWorkflows(ctx, "hestami-bench-"+host, nil); err != nil {
 		return nil, err
 	}
