@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hestami/concierge/internal/action"
+	"github.com/hestami/concierge/internal/activity"
 	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
@@ -26,6 +27,7 @@ import (
 	"github.com/hestami/concierge/internal/ownership"
 	"github.com/hestami/concierge/internal/portfolio"
 	"github.com/hestami/concierge/internal/property"
+	"github.com/hestami/concierge/internal/vendor"
 	"github.com/hestami/concierge/internal/workflow"
 	"github.com/hestami/concierge/migrations"
 )
@@ -43,6 +45,7 @@ type App struct {
 	Action     *action.Service
 	Intent     *intent.Service
 	Delegation *delegation.Service
+	Vendor     *vendor.Service
 	Registry   *api.Registry
 	Invoker    *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -59,6 +62,7 @@ func (a *App) modules() []api.Module {
 		a.Action,
 		a.Intent,
 		a.Delegation,
+		a.Vendor,
 	}
 }
 
@@ -72,12 +76,23 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Ownership:  ownership.New(d, pdp),
 		Action:     action.New(d, pdp),
 		Delegation: delegation.New(d, pdp),
+		Vendor:     vendor.New(d, pdp),
 	}
+	a.Vendor.RecordSelection = recordSelectionActivity
 	a.Intent = intent.New(d, pdp, a.Cases)
 	a.Cases.UseAuthority(a.Delegation)
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d, Authority: a.Delegation}
 	return a
+}
+
+// recordSelectionActivity stands in for the decision ledger until it is
+// merged: it records the VENDOR_SELECTION and its rationale as an activity
+// event in the accept's transaction. Replace with decision.RecordTx.
+func recordSelectionActivity(ctx context.Context, q db.Querier, p authz.Principal, quote vendor.Quote, rationale string) error {
+	return activity.Record(ctx, q, p, activity.Event{EntityType: "quote", EntityID: quote.ID, Verb: "vendor_selection",
+		After: map[string]any{"category": "VENDOR_SELECTION", "caseId": quote.CaseID, "vendorId": quote.VendorID,
+			"amount": quote.Amount, "currency": quote.Currency, "rationale": rationale}})
 }
 
 // ConfigureSLA gives the case service the configured SLA targets (by
