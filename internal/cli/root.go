@@ -26,6 +26,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmd/servecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/tokencmd"
 	"github.com/hestami/concierge/internal/cli/cmd/usercmd"
+	"github.com/hestami/concierge/internal/cli/cmd/vendorcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/versioncmd"
 	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/cli/output"
@@ -101,7 +102,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 		return false
 	}
 	root.AddCommand(
-		casecmd.NewCmd(f), intentcmd.NewCmd(f), propertycmd.NewCmd(f), portfoliocmd.NewCmd(f), delegationcmd.NewCmd(f),
+		casecmd.NewCmd(f), intentcmd.NewCmd(f), propertycmd.NewCmd(f), portfoliocmd.NewCmd(f), delegationcmd.NewCmd(f), vendorcmd.NewCmd(f),
 		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
