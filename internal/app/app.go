@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/hestami/concierge/internal/action"
@@ -24,14 +25,15 @@ import (
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/decision"
 	"github.com/hestami/concierge/internal/delegation"
-	"github.com/hestami/concierge/internal/hoa"
 	"github.com/hestami/concierge/internal/document"
 	"github.com/hestami/concierge/internal/document/content"
+	"github.com/hestami/concierge/internal/hoa"
 	"github.com/hestami/concierge/internal/identity"
 	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/ownership"
 	"github.com/hestami/concierge/internal/portfolio"
 	"github.com/hestami/concierge/internal/property"
+	"github.com/hestami/concierge/internal/vendor"
 	"github.com/hestami/concierge/internal/workflow"
 	"github.com/hestami/concierge/migrations"
 )
@@ -52,6 +54,7 @@ type App struct {
 	Decision   *decision.Service
 	HOA        *hoa.Service
 	Documents  *document.Service
+	Vendor     *vendor.Service
 	Registry   *api.Registry
 	Invoker    *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -71,6 +74,7 @@ func (a *App) modules() []api.Module {
 		a.Decision,
 		a.HOA,
 		a.Documents,
+		a.Vendor,
 	}
 }
 
@@ -86,13 +90,36 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Delegation: delegation.New(d, pdp),
 		Decision:   decision.New(d, pdp),
 		Documents:  document.New(d, pdp),
+		Vendor:     vendor.New(d, pdp),
 	}
+	a.Vendor.RecordSelection = a.recordSelection
 	a.Intent = intent.New(d, pdp, a.Cases)
 	a.HOA = hoa.New(d, pdp, a.Cases)
 	a.Cases.UseAuthority(a.Delegation)
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d, Authority: a.Delegation}
 	return a
+}
+
+// recordSelection writes the VENDOR_SELECTION decision of an accepted quote
+// to the ledger, in the accept's transaction: the accept and its decision
+// commit together or not at all. The ledger asks the PDP whether p may
+// record it (a delegated agent needs a VENDOR_SELECTION grant on the
+// property, as for the accept) and names the authority used.
+func (a *App) recordSelection(ctx context.Context, q db.Querier, p authz.Principal, quote vendor.Quote, rationale string) error {
+	scope := "the case"
+	if quote.ScopeKey != "" {
+		scope = "scope " + strconv.Quote(quote.ScopeKey)
+	}
+	_, err := a.Decision.RecordTx(ctx, q, p, decision.RecordInput{
+		Category:  "VENDOR_SELECTION",
+		CaseID:    quote.CaseID,
+		Title:     "Selected " + quote.VendorName + " for " + scope,
+		Summary:   "Accepted the quote of " + quote.Amount + " " + quote.Currency + " from " + quote.VendorName + " (" + quote.CaseNumber + ").",
+		Rationale: rationale,
+		Evidence:  []decision.Evidence{{Kind: "QUOTE", ID: quote.ID}},
+	})
+	return err
 }
 
 // ConfigureSLA gives the case service the configured SLA targets (by

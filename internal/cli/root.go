@@ -18,8 +18,8 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmd/decisioncmd"
 	"github.com/hestami/concierge/internal/cli/cmd/delegationcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/devcmd"
-	"github.com/hestami/concierge/internal/cli/cmd/hoacmd"
 	"github.com/hestami/concierge/internal/cli/cmd/doccmd"
+	"github.com/hestami/concierge/internal/cli/cmd/hoacmd"
 	"github.com/hestami/concierge/internal/cli/cmd/intentcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/membercmd"
 	"github.com/hestami/concierge/internal/cli/cmd/migratecmd"
@@ -29,6 +29,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmd/servecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/tokencmd"
 	"github.com/hestami/concierge/internal/cli/cmd/usercmd"
+	"github.com/hestami/concierge/internal/cli/cmd/vendorcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/versioncmd"
 	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/cli/output"
@@ -105,7 +106,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 	}
 	root.AddCommand(
 		casecmd.NewCmd(f), intentcmd.NewCmd(f), propertycmd.NewCmd(f), portfoliocmd.NewCmd(f), delegationcmd.NewCmd(f),
-		decisioncmd.NewCmd(f), hoacmd.NewCmd(f), doccmd.NewCmd(f),
+		decisioncmd.NewCmd(f), hoacmd.NewCmd(f), doccmd.NewCmd(f), vendorcmd.NewCmd(f),
 		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),

@@ -168,14 +168,16 @@ type evidenceTable struct {
 
 // evidenceTables is the one map from evidence kind to table. A kind is
 // checked to exist in the same organization (RLS) before it is cited.
-// Quotes and invoices join here as their domain lands; until then citing
-// them is a field error.
+// Every kind can be cited; the map stays the one place that says where
+// each lives.
 var evidenceTables = map[EvidenceKind]evidenceTable{
 	"CASE":     {name: "cases"},
 	"NOTE":     {name: "case_notes", internal: "audience = 'INTERNAL'"},
 	"DECISION": {name: "decisions"},
 	"HOA_RULE": {name: "hoa_rules"},
 	"DOCUMENT": {name: "documents", internal: "visibility = 'STAFF_ONLY'"},
+	"QUOTE":    {name: "quotes"},
+	"INVOICE":  {name: "invoices"},
 }
 
 // Option is one option considered.

@@ -224,9 +224,6 @@ func TestRecordRefusals(t *testing.T) {
 	in.Evidence = []decision.Evidence{{Kind: "CASE", ID: f.c.ID}, {Kind: "CASE", ID: chenCase.ID}}
 	_, err = f.record(f.owner, in)
 	wantField(t, err, "evidence[1].id", "not_found")
-	in.Evidence = []decision.Evidence{{Kind: "INVOICE", ID: f.c.ID}}
-	_, err = f.record(f.owner, in)
-	wantField(t, err, "evidence[0].kind", "unsupported")
 	// A document id that is a case's id names no document.
 	in.Evidence = []decision.Evidence{{Kind: "DOCUMENT", ID: f.c.ID}}
 	_, err = f.record(f.owner, in)

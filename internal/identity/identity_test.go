@@ -113,8 +113,11 @@ func TestRuntimeRoleCallsOnlyTokenKeyedDefinerFunctions(t *testing.T) {
 	// organization engages (hestami_case_assignable), or the display name of
 	// a user who may take part in the active organization's cases and NULL
 	// for anyone else (hestami_case_participant_name) — never about another
-	// tenant.
-	want := []string{"hestami_authenticate(bytea)", "hestami_caller(bytea,uuid)", "hestami_case_assignable(uuid)", "hestami_case_participant_name(uuid)"}
+	// tenant, but for whether an id is a registered SERVICE_PROVIDER
+	// organization (hestami_service_provider: service providers register to
+	// be linked to, so that much is public; their names and rows are not).
+	want := []string{"hestami_authenticate(bytea)", "hestami_caller(bytea,uuid)", "hestami_case_assignable(uuid)",
+		"hestami_case_participant_name(uuid)", "hestami_service_provider(uuid)"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("SECURITY DEFINER functions the runtime role can execute: %v, want %v", got, want)
 	}

@@ -72,16 +72,20 @@ type OrganizationSummaryInput struct{}
 // closedStatuses are the statuses of cases that are no longer open.
 var closedStatuses = []cases.Status{cases.Resolved, cases.Closed, cases.Cancelled}
 
-// Spend is what was committed to vendors: accepted quotes and approved or
-// paid invoices. Neither exists yet, so the source is an empty relation of
-// the shape the summary sums; when vendors land it becomes, e.g.,
-//
-//	SELECT property_id, accepted_at, amount, currency FROM quotes WHERE status = 'ACCEPTED'
-//	UNION ALL
-//	SELECT property_id, approved_at, amount, currency FROM invoices WHERE status IN ('APPROVED', 'PAID')
-//
-// and nothing else in the query changes.
-const spendSource = `SELECT NULL::uuid AS property_id, NULL::timestamptz AS spent_at, NULL::numeric AS amount, NULL::text AS currency WHERE false`
+// Spend is what was committed to vendors (migration 0021): every invoice
+// APPROVED or PAID, at its approval, and every ACCEPTED quote that no such
+// invoice bills yet, at its acceptance — so a quote and the invoice that
+// bills it are never counted twice, and an invoice approved for less than
+// its quote counts as what it says. A DISPUTED invoice commits nothing (its
+// quote, if any, still does). Each row is attributed to its case's property.
+const spendSource = `SELECT c.property_id, q.decided_at AS spent_at, q.amount, q.currency
+		FROM quotes q JOIN cases c ON c.organization_id = q.organization_id AND c.id = q.case_id
+		WHERE q.status = 'ACCEPTED' AND NOT EXISTS (SELECT 1 FROM invoices i
+			WHERE i.organization_id = q.organization_id AND i.quote_id = q.id AND i.status IN ('APPROVED', 'PAID'))
+	UNION ALL
+	SELECT c.property_id, i.approved_at, i.amount, i.currency
+		FROM invoices i JOIN cases c ON c.organization_id = i.organization_id AND c.id = i.case_id
+		WHERE i.status IN ('APPROVED', 'PAID')`
 
 // Pending approvals likewise: one row per approval awaiting a decision.
 const approvalSource = `SELECT NULL::uuid AS property_id WHERE false`

@@ -1,0 +1,115 @@
+package vendorcmd
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/cli/output"
+	"github.com/hestami/concierge/internal/listing"
+	"github.com/hestami/concierge/internal/vendor"
+)
+
+func newScheduleCmd(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "schedule",
+		Short: "Vendor visits on cases: SCHEDULED → DONE | CANCELLED",
+	}
+	cmd.AddCommand(newScheduleAdd(f), newScheduleList(f),
+		newScheduleFinish(f, "complete", "Mark a visit DONE, with what came of it"),
+		newScheduleFinish(f, "cancel", "Call a visit off (CANCELLED)"))
+	return cmd
+}
+
+func showSchedule(f *factory.Factory, s vendor.Schedule) error {
+	return cmdutil.Print(f, s, func() {
+		output.Fields(f.Out, "id", s.ID, "case", s.CaseNumber, "vendor", s.VendorName, "window",
+			s.WindowStart.UTC().Format(time.RFC3339)+" – "+s.WindowEnd.UTC().Format(time.RFC3339), "status", string(s.Status),
+			"quote", orNone(s.QuoteID), "notes", s.Notes, "outcome", s.Outcome)
+	})
+}
+
+func newScheduleAdd(f *factory.Factory) *cobra.Command {
+	var in vendor.AddScheduleInput
+	var key string
+	var start, end *time.Time
+	cmd := &cobra.Command{
+		Use:     "add CASE --vendor VENDOR_ID --from WHEN --to WHEN",
+		Short:   "Book a vendor visit on a case within a time window",
+		Example: `  hestami vendor schedule add CASE-2026-4 --vendor $FENCES --quote $QUOTE --from 2031-03-01T08:00:00Z --to 2031-03-01T12:00:00Z --notes "gate code 1234"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in.CaseID = args[0]
+			if start != nil {
+				in.WindowStart = *start
+			}
+			if end != nil {
+				in.WindowEnd = *end
+			}
+			s, err := cmdutil.Call[vendor.Schedule](cmd.Context(), f, "schedule/v1/add", in, cmdutil.Key(key))
+			if err != nil {
+				return err
+			}
+			return showSchedule(f, s)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	fl.StringVar(&in.VendorID, "vendor", "", "the vendor's id (required)")
+	fl.StringVar(&in.QuoteID, "quote", "", "the quote of this case and vendor the visit carries out")
+	fl.Var(instantFlag{&start}, "from", "when the visit window opens (RFC 3339; required)")
+	fl.Var(instantFlag{&end}, "to", "when it closes (RFC 3339; required)")
+	fl.StringVar(&in.Notes, "notes", "", "access notes, what to bring")
+	return cmd
+}
+
+func newScheduleList(f *factory.Factory) *cobra.Command {
+	var in vendor.ScheduleListInput
+	cmd := &cobra.Command{
+		Use:     "list [--case CASE]",
+		Short:   "List vendor visits, earliest window first",
+		Example: `  hestami vendor schedule list --case CASE-2026-4 --status SCHEDULED`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			page, err := cmdutil.Call[listing.Page[vendor.Schedule]](cmd.Context(), f, "schedule/v1/list", in, "")
+			if err != nil {
+				return err
+			}
+			return cmdutil.PrintPage(f, page, "visits", []string{"ID", "CASE", "VENDOR", "FROM", "TO", "STATUS"},
+				func(s vendor.Schedule) []string {
+					return []string{s.ID, s.CaseNumber, s.VendorName, s.WindowStart.UTC().Format(time.RFC3339),
+						s.WindowEnd.UTC().Format(time.RFC3339), string(s.Status)}
+				})
+		},
+	}
+	cmd.Flags().StringVar(&in.CaseID, "case", "", "only this case's visits (id or number)")
+	cmd.Flags().StringVar(&in.VendorID, "vendor", "", "only this vendor's visits")
+	cmdutil.EnumSliceVar(cmd, &in.Status, "status", vendor.ScheduleStatuses, "only these statuses")
+	cmdutil.LimitVar(cmd.Flags(), &in.Limit)
+	cmd.Flags().StringVar(&in.Cursor, "cursor", "", "continue after a previous page")
+	return cmd
+}
+
+func newScheduleFinish(f *factory.Factory, verb, short string) *cobra.Command {
+	var in vendor.FinishScheduleInput
+	var key string
+	cmd := &cobra.Command{
+		Use:     verb + " ID [--outcome TEXT]",
+		Short:   short,
+		Example: "  hestami vendor schedule " + verb + ` $VISIT --outcome "fence painted, owner satisfied"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in.ID = args[0]
+			s, err := cmdutil.Call[vendor.Schedule](cmd.Context(), f, "schedule/v1/"+verb, in, cmdutil.Key(key))
+			if err != nil {
+				return err
+			}
+			return showSchedule(f, s)
+		},
+	}
+	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	cmd.Flags().StringVar(&in.Outcome, "outcome", "", "what came of the visit, or why it was called off")
+	return cmd
+}
