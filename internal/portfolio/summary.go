@@ -87,8 +87,9 @@ const spendSource = `SELECT c.property_id, q.decided_at AS spent_at, q.amount, q
 		FROM invoices i JOIN cases c ON c.organization_id = i.organization_id AND c.id = i.case_id
 		WHERE i.status IN ('APPROVED', 'PAID')`
 
-// Pending approvals likewise: one row per approval awaiting a decision.
-const approvalSource = `SELECT NULL::uuid AS property_id WHERE false`
+// Pending approvals likewise: one row per HOA approval awaiting a decision
+// (migration 0020): still to be sent (PENDING) or sent (SUBMITTED).
+const approvalSource = `SELECT a.property_id FROM hoa_approvals a WHERE a.status IN ('PENDING', 'SUBMITTED')`
 
 // summaryCTEs follow a "members" CTE (id, name of the properties summed)
 // and take the closed statuses as $1; spend is the spend source.
