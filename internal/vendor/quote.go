@@ -513,7 +513,7 @@ func (s *Service) Compare(ctx context.Context, p authz.Principal, in CompareInpu
 		if in.Open {
 			sql += ` AND (` + quoteStatusSQL + `) = ANY(` + args.Add(openQuote) + `)`
 		}
-		rows, err := q.Query(ctx, sql+` ORDER BY scope_key, currency, amount, created_at, id`, args.List()...)
+		rows, err := q.Query(ctx, sql+` ORDER BY scope_key, currency, quotes.amount, created_at, id`, args.List()...)
 		if err != nil {
 			return err
 		}

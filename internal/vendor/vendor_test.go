@@ -499,8 +499,9 @@ func TestCompareShowsAmountsValidityVendorsAndScopeDifferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := f.addQuote(f.staff, vendor.AddQuoteInput{VendorID: f.v2.ID, Amount: "1100.00", Scope: "street side only",
-		LineItems: []vendor.LineItemInput{{Description: " paint ", UnitPrice: "1100.00"}}})
+	// 950.00 sorts after 1200.00 as text: the order must be by amount.
+	b, err := f.addQuote(f.staff, vendor.AddQuoteInput{VendorID: f.v2.ID, Amount: "950.00", Scope: "street side only",
+		LineItems: []vendor.LineItemInput{{Description: " paint ", UnitPrice: "950.00"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -512,10 +513,10 @@ func TestCompareShowsAmountsValidityVendorsAndScopeDifferences(t *testing.T) {
 	for _, l := range cmp.Lines {
 		lines = append(lines, fmt.Sprintf("%s %q %v", l.Description, l.Totals, l.InAll))
 	}
-	if want := `paint ["1100.00" "1000.00"] true|Primer ["" "200.00"] false`; strings.Join(lines, "|") != want {
+	if want := `paint ["950.00" "1000.00"] true|Primer ["" "200.00"] false`; strings.Join(lines, "|") != want {
 		t.Fatalf("lines %s", strings.Join(lines, "|"))
 	}
-	if len(cmp.Cheapest) != 1 || cmp.Cheapest[0].QuoteID != b.ID || cmp.Cheapest[0].Amount != "1100.00" {
+	if len(cmp.Cheapest) != 1 || cmp.Cheapest[0].QuoteID != b.ID || cmp.Cheapest[0].Amount != "950.00" {
 		t.Fatalf("cheapest %+v", cmp.Cheapest)
 	}
 	// Others: an unknown case and another organization's are NOT_FOUND.
