@@ -510,6 +510,23 @@ func bind(ctx context.Context, q db.Querier, propertyID, caseRef, intentID, hoaI
 			property("intentId", prop)
 		}
 	}
+	// The HOA context and the vendor are checked here so that a made-up id
+	// is a field error, not the foreign key of migration 0022.
+	for _, ref := range []struct{ field, table, noun, id string }{
+		{"hoaContextId", "hoa_contexts", "HOA context", hoaID},
+		{"vendorId", "vendors", "vendor", vendorID},
+	} {
+		if ref.id == "" {
+			continue
+		}
+		var exists bool
+		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+ref.table+` WHERE id = $1::uuid)`, ref.id).Scan(&exists); err != nil {
+			return b, err
+		}
+		if !exists {
+			fields.Add(ref.field, "not_found", ref.field+" names no "+ref.noun+" of this organization")
+		}
+	}
 	if err := fields.Err(); err != nil {
 		return b, err
 	}

@@ -23,8 +23,10 @@ import (
 	"github.com/hestami/concierge/internal/delegation"
 	"github.com/hestami/concierge/internal/document"
 	"github.com/hestami/concierge/internal/document/content"
+	"github.com/hestami/concierge/internal/hoa"
 	"github.com/hestami/concierge/internal/listing"
 	"github.com/hestami/concierge/internal/testkit"
+	"github.com/hestami/concierge/internal/vendor"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -483,10 +485,15 @@ func TestBindings(t *testing.T) {
 	if _, err := f.upload(f.staff, []byte("x"), "x.txt", document.UploadInput{CaseID: c.ID, PropertyID: other}, f.key()); code(err) != apperr.Validation {
 		t.Fatalf("case of another property: %v", err)
 	}
-	vendor := "7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-	v := f.mustUpload(f.staff, []byte("w9"), "w9.txt", document.UploadInput{VendorID: vendor})
-	if v.PropertyID != nil || *v.VendorID != vendor {
+	vendorID := must[vendor.Vendor](f, f.staff, "vendor/v1/create", vendor.CreateInput{Name: "Austin Fences"}).ID
+	v := f.mustUpload(f.staff, []byte("w9"), "w9.txt", document.UploadInput{VendorID: vendorID})
+	if v.PropertyID != nil || *v.VendorID != vendorID {
 		t.Fatalf("vendor binding: %+v", v)
+	}
+	hc := must[hoa.Context](f, f.owner, "hoa/v1/createContext", hoa.CreateContextInput{PropertyID: f.property, Name: "Maple Ridge HOA"})
+	h := f.mustUpload(f.staff, []byte("cc&rs"), "ccrs.txt", document.UploadInput{HOAContextID: hc.ID, Category: "CC_AND_RS"})
+	if *h.HOAContextID != hc.ID {
+		t.Fatalf("HOA context binding: %+v", h)
 	}
 	page, err := testkit.Call[listing.Page[document.Document]](f.Bundle, f.staff, "document/v1/list", document.ListInput{CaseID: c.Number}, "")
 	if err != nil || len(page.Items) != 1 || page.Items[0].ID != d.ID {
@@ -612,5 +619,59 @@ func TestForCaseAppliesTheViewPlan(t *testing.T) {
 	}
 	if docs, more := forCase(f.staff, 1); len(docs) != 1 || !more {
 		t.Fatalf("staff, limit 1: %+v %v", docs, more)
+	}
+}
+
+func must[O any](f *fixture, p authz.Principal, proc string, in any) O {
+	f.T.Helper()
+	out, err := testkit.Call[O](f.Bundle, p, proc, in, f.key())
+	if err != nil {
+		f.T.Fatalf("%s: %v", proc, err)
+	}
+	return out
+}
+
+// An HOA context or a vendor the upload names must be one of the
+// organization's: a made-up id or another tenant's is a field error, and no
+// document is written. Past the service, the composite foreign keys of
+// migration 0022 refuse the same.
+func TestBindingsToHOAContextsAndVendorsNameRecordsOfTheOrganization(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	chen := f.w.ChenOwner
+	chenVendor := must[vendor.Vendor](f, chen, "vendor/v1/create", vendor.CreateInput{Name: "Chen's roofer"}).ID
+	chenHOA := must[hoa.Context](f, chen, "hoa/v1/createContext", hoa.CreateContextInput{
+		PropertyID: f.NewProperty(chen, "Chen home").ID, Name: "Lakeside HOA"}).ID
+
+	for _, c := range []struct {
+		field string
+		in    document.UploadInput
+	}{
+		{"vendorId", document.UploadInput{VendorID: "7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}},
+		{"vendorId", document.UploadInput{VendorID: chenVendor}},
+		{"hoaContextId", document.UploadInput{HOAContextID: "7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}},
+		{"hoaContextId", document.UploadInput{HOAContextID: chenHOA, PropertyID: f.property}},
+	} {
+		_, err := f.upload(f.staff, []byte("x"), "x.txt", c.in, f.key())
+		e := apperr.From(err)
+		if e.Code != apperr.Validation || len(e.Fields) != 1 || e.Fields[0].Field != c.field || e.Fields[0].Code != "not_found" {
+			t.Fatalf("%+v: got %v (fields %+v), want %s not_found", c.in, err, e.Fields, c.field)
+		}
+	}
+	if page := must[listing.Page[document.Document]](f, f.staff, "document/v1/list", document.ListInput{}); len(page.Items) != 0 {
+		t.Fatalf("refused uploads were written: %+v", page.Items)
+	}
+
+	d := f.mustUpload(f.staff, []byte("deed"), "deed.txt", document.UploadInput{})
+	for _, column := range []string{"vendor_id", "hoa_context_id"} {
+		for _, id := range []string{"7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", chenVendor, chenHOA} {
+			err := f.DB.InTenant(f.Ctx, f.w.Rivera.ID, func(q db.Querier) error {
+				_, err := q.Exec(context.Background(), `UPDATE documents SET `+column+` = $2 WHERE id = $1`, d.ID, id)
+				return err
+			})
+			if code(db.MapError(err)) != apperr.NotFound {
+				t.Fatalf("%s = %s: %v", column, id, err)
+			}
+		}
 	}
 }

@@ -20,17 +20,15 @@ import (
 // UploadInput adds a document: its content (a multipart file part) and
 // metadata.
 type UploadInput struct {
-	File       api.File   `json:"file"`
-	Title      string     `json:"title,omitempty" jsonschema:"maxLength=200,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$,description=default: the file name"`
-	Category   Category   `json:"category"`
-	Visibility Visibility `json:"visibility"`
-	PropertyID string     `json:"propertyId,omitempty" jsonschema:"format=uuid"`
-	CaseID     string     `json:"caseId,omitempty" jsonschema:"maxLength=100,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$,description=a case id or number (CASE-2026-7)"`
-	IntentID   string     `json:"intentId,omitempty" jsonschema:"format=uuid"`
-	// HOAContextID and VendorID are not checked against their tables yet
-	// (those arrive with the HOA and vendor areas).
-	HOAContextID string `json:"hoaContextId,omitempty" jsonschema:"format=uuid"`
-	VendorID     string `json:"vendorId,omitempty" jsonschema:"format=uuid"`
+	File         api.File   `json:"file"`
+	Title        string     `json:"title,omitempty" jsonschema:"maxLength=200,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$,description=default: the file name"`
+	Category     Category   `json:"category"`
+	Visibility   Visibility `json:"visibility"`
+	PropertyID   string     `json:"propertyId,omitempty" jsonschema:"format=uuid"`
+	CaseID       string     `json:"caseId,omitempty" jsonschema:"maxLength=100,pattern=^[^\\x00-\\x1F\\x7F-\\x9F]*$,description=a case id or number (CASE-2026-7)"`
+	IntentID     string     `json:"intentId,omitempty" jsonschema:"format=uuid"`
+	HOAContextID string     `json:"hoaContextId,omitempty" jsonschema:"format=uuid"`
+	VendorID     string     `json:"vendorId,omitempty" jsonschema:"format=uuid"`
 }
 
 // SupersedeInput adds the next version of a document.

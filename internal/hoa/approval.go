@@ -339,6 +339,9 @@ func (s *Service) SubmitApprovalTx(ctx context.Context, q db.Querier, p authz.Pr
 	if err != nil {
 		return Approval{}, err
 	}
+	if err := checkEvidence(ctx, q, in.EvidenceDocumentIDs); err != nil {
+		return Approval{}, err
+	}
 	at := s.now()
 	if in.SubmittedAt != nil {
 		if in.SubmittedAt.After(at) {
@@ -392,6 +395,9 @@ func (s *Service) DecideApprovalTx(ctx context.Context, q db.Querier, p authz.Pr
 	}
 	before, c, err := s.loadForChange(ctx, q, p, in.ID, "decide", to)
 	if err != nil {
+		return Approval{}, err
+	}
+	if err := checkEvidence(ctx, q, in.EvidenceDocumentIDs); err != nil {
 		return Approval{}, err
 	}
 	at := s.now()

@@ -1,6 +1,9 @@
 package hoa_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,7 +15,10 @@ import (
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/cases"
+	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/delegation"
+	"github.com/hestami/concierge/internal/document"
+	"github.com/hestami/concierge/internal/document/content"
 	"github.com/hestami/concierge/internal/hoa"
 	"github.com/hestami/concierge/internal/listing"
 	"github.com/hestami/concierge/internal/statemachine/statemachinetest"
@@ -48,6 +54,7 @@ type fixture struct {
 	w            *testkit.World
 	owner, staff authz.Principal
 	prop, prop2  string
+	spool        string
 	n            int
 }
 
@@ -55,7 +62,9 @@ func setup(t *testing.T) *fixture {
 	t.Helper()
 	b := testkit.Setup(t)
 	w := b.NewWorld()
-	f := &fixture{Bundle: b, w: w, owner: w.RiveraOwner, staff: b.Principal(w.Staff, w.Rivera.ID)}
+	f := &fixture{Bundle: b, w: w, owner: w.RiveraOwner, staff: b.Principal(w.Staff, w.Rivera.ID), spool: t.TempDir()}
+	// Rules and approvals cite documents: uploads go to a real content store.
+	b.App.ConfigureDocuments(document.Config{Store: content.NewDir(t.TempDir()), MaxBytes: 1 << 20}, f.spool)
 	f.prop = b.NewProperty(f.owner, "Rivera home").ID
 	f.prop2 = b.NewProperty(f.owner, "Rivera lake house").ID
 	return f
@@ -82,6 +91,27 @@ func must[O any](f *fixture, p authz.Principal, proc string, in any) O {
 		f.T.Fatalf("%s: %v", proc, err)
 	}
 	return out
+}
+
+// document uploads text to prop through the pipeline, as the transport
+// would (the content travels as an attachment), and returns its id.
+func (f *fixture) document(p authz.Principal, prop, text string) string {
+	f.T.Helper()
+	a, err := api.Spool(f.spool, bytes.NewReader([]byte(text)), "rules.txt", "text/plain", 1<<20)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	f.T.Cleanup(a.Release)
+	proc, _ := f.App.Registry.Lookup("document/v1/upload")
+	raw, err := json.Marshal(document.UploadInput{File: a.File, Category: "CC_AND_RS", Visibility: document.OwnerAndStaff, PropertyID: prop})
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	res := f.App.Invoker.InvokeAs(api.WithAttachments(f.Ctx, a), p, api.Request{Procedure: proc, IdempotencyKey: f.key(), Input: raw})
+	if res.Err != nil {
+		f.T.Fatalf("upload: %v", res.Err)
+	}
+	return res.Output.(*document.Document).ID
 }
 
 func wantCode(t *testing.T, err error, code apperr.Code, contains ...string) {
@@ -148,7 +178,7 @@ func TestContextsAndRulesAreManagedByTheOwnerSideAndStaff(t *testing.T) {
 	wantCode(t, err, apperr.Validation, "propertyId")
 
 	// Rules cite a document and a page; lists say they are not complete.
-	doc := uuid.NewString()
+	doc := f.document(f.owner, f.prop, "CC&Rs: fences are painted in an approved colour.")
 	r := must[hoa.Rule](f, f.owner, "hoa/v1/addRule", hoa.AddRuleInput{ContextID: c.ID, Category: "ARCHITECTURAL",
 		Text: "Fences are painted in an approved colour.", DocumentID: doc, Page: 12})
 	if r.DocumentID != doc || r.Page != 12 || r.PropertyID != f.prop || r.Completeness != hoa.Completeness {
@@ -196,7 +226,7 @@ func TestADelegatedAgentViewsUnderAnyGrantAndChangesNothing(t *testing.T) {
 	granted := f.context(f.owner, f.prop, "Maple Ridge HOA")
 	other := f.context(f.owner, f.prop2, "Lakeside HOA")
 	rule := must[hoa.Rule](f, f.owner, "hoa/v1/addRule", hoa.AddRuleInput{ContextID: granted.ID, Category: "OTHER", Text: "Quiet hours 10pm-7am",
-		DocumentID: uuid.NewString(), Page: 3})
+		DocumentID: f.document(f.owner, f.prop, "Quiet hours 10pm-7am"), Page: 3})
 	kase := f.workingCase(f.prop)
 	ap := must[hoa.Approval](f, f.staff, "hoa/v1/createApproval", hoa.CreateApprovalInput{CaseID: kase.ID, ContextID: granted.ID, Type: "ARCHITECTURAL"})
 
@@ -229,7 +259,7 @@ func TestADelegatedAgentViewsUnderAnyGrantAndChangesNothing(t *testing.T) {
 	name := "Renamed"
 	_, err = call[hoa.Context](f, agent, "hoa/v1/updateContext", hoa.UpdateContextInput{ID: granted.ID, Name: &name})
 	wantCode(t, err, apperr.Forbidden)
-	_, err = call[hoa.Rule](f, agent, "hoa/v1/addRule", hoa.AddRuleInput{ContextID: granted.ID, Category: "OTHER", Text: "x", DocumentID: uuid.NewString(), Page: 1})
+	_, err = call[hoa.Rule](f, agent, "hoa/v1/addRule", hoa.AddRuleInput{ContextID: granted.ID, Category: "OTHER", Text: "x", DocumentID: rule.DocumentID, Page: 1})
 	wantCode(t, err, apperr.Forbidden)
 	_, err = call[hoa.Approval](f, agent, "hoa/v1/submitApproval", hoa.SubmitApprovalInput{ID: ap.ID})
 	wantCode(t, err, apperr.Forbidden)
@@ -258,7 +288,7 @@ func TestAnApprovalMovesItsCaseAndExpiresOnRead(t *testing.T) {
 	_, err = call[hoa.Approval](f, f.staff, "hoa/v1/decideApproval", hoa.DecideApprovalInput{ID: ap.ID, Outcome: "APPROVED"})
 	wantCode(t, err, apperr.InvalidTransition, "PENDING cannot move to APPROVED")
 
-	doc := uuid.NewString()
+	doc := f.document(f.staff, f.prop, "Application: repaint the fence dark green.")
 	submitKey := f.key()
 	submit := hoa.SubmitApprovalInput{ID: ap.ID, ReferenceNumber: "ARC-2026-17", EvidenceDocumentIDs: []string{doc}}
 	ap, err = testkit.Call[hoa.Approval](f.Bundle, f.staff, "hoa/v1/submitApproval", submit, submitKey)
@@ -423,3 +453,87 @@ func TestApprovalRefusals(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// wantFieldNotFound checks that err is a validation error whose only field
+// error is field, not_found.
+func wantFieldNotFound(t *testing.T, err error, field string) {
+	t.Helper()
+	e := apperr.From(err)
+	if e.Code != apperr.Validation || len(e.Fields) != 1 || e.Fields[0].Field != field || e.Fields[0].Code != "not_found" {
+		t.Fatalf("got %v (fields %+v), want %s not_found", err, e.Fields, field)
+	}
+}
+
+// A rule or an evidence id that names no document of the organization —
+// made up, or another tenant's — is a field error from the service, and
+// nothing is written.
+func TestDocumentReferencesNameDocumentsOfTheOrganization(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	hc := f.context(f.owner, f.prop, "Maple Ridge HOA")
+	doc := f.document(f.owner, f.prop, "CC&Rs")
+	chenProp := f.NewProperty(f.w.ChenOwner, "Chen home").ID
+	chenDoc := f.document(f.w.ChenOwner, chenProp, "Chen's CC&Rs")
+
+	for _, id := range []string{uuid.NewString(), chenDoc} {
+		_, err := call[hoa.Rule](f, f.staff, "hoa/v1/addRule", hoa.AddRuleInput{ContextID: hc.ID, Category: "OTHER", Text: "x", DocumentID: id, Page: 1})
+		wantFieldNotFound(t, err, "documentId")
+	}
+	if l := must[hoa.RulePage](f, f.owner, "hoa/v1/listRules", hoa.ListRulesInput{ContextID: hc.ID}); len(l.Items) != 0 {
+		t.Fatalf("a refused rule was written: %+v", l.Items)
+	}
+
+	kase := f.workingCase(f.prop)
+	ap := must[hoa.Approval](f, f.staff, "hoa/v1/createApproval", hoa.CreateApprovalInput{CaseID: kase.ID, ContextID: hc.ID, Type: "ARCHITECTURAL"})
+	_, err := call[hoa.Approval](f, f.staff, "hoa/v1/submitApproval", hoa.SubmitApprovalInput{ID: ap.ID,
+		EvidenceDocumentIDs: []string{doc, uuid.NewString()}})
+	wantFieldNotFound(t, err, "evidenceDocumentIds[1]")
+	_, err = call[hoa.Approval](f, f.staff, "hoa/v1/submitApproval", hoa.SubmitApprovalInput{ID: ap.ID,
+		EvidenceDocumentIDs: []string{chenDoc}})
+	wantFieldNotFound(t, err, "evidenceDocumentIds[0]")
+	if a := must[hoa.Approval](f, f.staff, "hoa/v1/getApproval", api.GetInput{ID: ap.ID}); a.Status != hoa.Pending || len(a.EvidenceDocumentIDs) != 0 {
+		t.Fatalf("a refused submission was written: %+v", a)
+	}
+	if c := f.getCase(kase.ID); c.Status != cases.InProgress {
+		t.Fatalf("a refused submission moved the case to %s", c.Status)
+	}
+
+	ap = must[hoa.Approval](f, f.staff, "hoa/v1/submitApproval", hoa.SubmitApprovalInput{ID: ap.ID, EvidenceDocumentIDs: []string{doc}})
+	_, err = call[hoa.Approval](f, f.staff, "hoa/v1/decideApproval", hoa.DecideApprovalInput{ID: ap.ID, Outcome: "APPROVED",
+		EvidenceDocumentIDs: []string{uuid.NewString()}})
+	wantFieldNotFound(t, err, "evidenceDocumentIds[0]")
+	if a := must[hoa.Approval](f, f.staff, "hoa/v1/getApproval", api.GetInput{ID: ap.ID}); a.Status != hoa.Submitted ||
+		len(a.EvidenceDocumentIDs) != 1 || a.EvidenceDocumentIDs[0] != doc {
+		t.Fatalf("a refused decision was written: %+v", a)
+	}
+}
+
+// Past the service, the database refuses the same references: the rule's
+// foreign key and the evidence trigger (migration 0022) are the last wall.
+func TestTheDatabaseRefusesDocumentReferencesToNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	hc := f.context(f.owner, f.prop, "Maple Ridge HOA")
+	doc := f.document(f.owner, f.prop, "CC&Rs")
+	kase := f.workingCase(f.prop)
+	ap := must[hoa.Approval](f, f.staff, "hoa/v1/createApproval", hoa.CreateApprovalInput{CaseID: kase.ID, ContextID: hc.ID, Type: "ARCHITECTURAL"})
+	chenProp := f.NewProperty(f.w.ChenOwner, "Chen home").ID
+	chenDoc := f.document(f.w.ChenOwner, chenProp, "Chen's CC&Rs")
+
+	exec := func(sql string, args ...any) error {
+		return f.DB.InTenant(f.Ctx, f.w.Rivera.ID, func(q db.Querier) error {
+			_, err := q.Exec(context.Background(), sql, args...)
+			return err
+		})
+	}
+	for _, id := range []string{uuid.NewString(), chenDoc} {
+		err := exec(`INSERT INTO hoa_rules (organization_id, context_id, property_id, category, text, document_id, page, created_by)
+			VALUES ($1, $2, $3, 'OTHER', 'x', $4, 1, $5)`, f.w.Rivera.ID, hc.ID, f.prop, id, f.staff.UserID)
+		wantCode(t, db.MapError(err), apperr.NotFound)
+		err = exec(`UPDATE hoa_approvals SET evidence_document_ids = ARRAY[$2::uuid, $3::uuid] WHERE id = $1`, ap.ID, doc, id)
+		wantCode(t, db.MapError(err), apperr.NotFound)
+	}
+	if err := exec(`UPDATE hoa_approvals SET evidence_document_ids = ARRAY[$2::uuid] WHERE id = $1`, ap.ID, doc); err != nil {
+		t.Fatalf("a document of the organization: %v", err)
+	}
+}

@@ -136,6 +136,9 @@ func (s *Service) AddRuleTx(ctx context.Context, q db.Querier, p authz.Principal
 	if r.Text == "" {
 		return Rule{}, apperr.Field("text", "required", "text must not be blank")
 	}
+	if err := checkDocument(ctx, q, "documentId", in.DocumentID); err != nil {
+		return Rule{}, err
+	}
 	out, err := scanRule(q.QueryRow(ctx, `INSERT INTO hoa_rules (organization_id, context_id, property_id, category, text, document_id, page, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+ruleColumns,
 		p.OrgID, c.ID, c.PropertyID, r.Category, r.Text, r.DocumentID, r.Page, p.UserID))

@@ -79,3 +79,22 @@ func vendorName(ctx context.Context, q db.Querier, id string) (string, error) {
 	}
 	return name, err
 }
+
+// documentRef returns id as the document_id to store (nil when none is
+// given), refusing one that names no document of the organization (RLS
+// hides the others) as a field error before the foreign key of migration
+// 0022 would.
+func documentRef(ctx context.Context, q db.Querier, id string) (*string, error) {
+	if id == "" {
+		return nil, nil
+	}
+	var found string
+	err := q.QueryRow(ctx, `SELECT id FROM documents WHERE id = $1::uuid`, id).Scan(&found)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apperr.Field("documentId", "not_found", "documentId names no document of this organization")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &found, nil
+}

@@ -140,7 +140,11 @@ func (s *Service) AddInvoiceTx(ctx context.Context, q db.Querier, p authz.Princi
 	if _, err := vendorName(ctx, q, in.VendorID); err != nil {
 		return Invoice{}, err
 	}
-	var quote, due, doc *string
+	doc, err := documentRef(ctx, q, in.DocumentID)
+	if err != nil {
+		return Invoice{}, err
+	}
+	var quote, due *string
 	if in.QuoteID != "" {
 		currency, status, err := linkedQuote(ctx, q, in.QuoteID, c.ID, in.VendorID)
 		if err != nil {
@@ -156,9 +160,6 @@ func (s *Service) AddInvoiceTx(ctx context.Context, q db.Querier, p authz.Princi
 	}
 	if in.DueDate != "" {
 		due = &in.DueDate
-	}
-	if in.DocumentID != "" {
-		doc = &in.DocumentID
 	}
 	var id string
 	if err := q.QueryRow(ctx, `INSERT INTO invoices (organization_id, case_id, vendor_id, quote_id, reference, amount, currency, due_date,

@@ -251,9 +251,9 @@ func (s *Service) AddQuoteTx(ctx context.Context, q db.Querier, p authz.Principa
 	if _, err := vendorName(ctx, q, in.VendorID); err != nil {
 		return Quote{}, err
 	}
-	var doc *string
-	if in.DocumentID != "" {
-		doc = &in.DocumentID
+	doc, err := documentRef(ctx, q, in.DocumentID)
+	if err != nil {
+		return Quote{}, err
 	}
 	var id string
 	if err := q.QueryRow(ctx, `INSERT INTO quotes (organization_id, case_id, vendor_id, scope_key, amount, currency, scope, valid_until,
