@@ -12,6 +12,7 @@ import (
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/casedetail"
+	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/decision"
 	"github.com/hestami/concierge/internal/delegation"
 	"github.com/hestami/concierge/internal/document"
@@ -158,5 +159,102 @@ func TestDetailPartsAsStaffOwnerAndAgent(t *testing.T) {
 	}
 	if _, err := testkit.Call[casedetail.Detail](b, outsider, "case/v1/detail", api.GetInput{ID: number}, ""); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("an agent of another property: %v, want NOT_FOUND", err)
+	}
+}
+
+// Each part keeps the latest entries the caller may see and counts only
+// those in "truncated": read with a bound of 1 over two entries, each
+// part keeps the second and says it left one out; the owner, for whom the
+// newer document is STAFF_ONLY, keeps the older one and is told of nothing
+// left out.
+func TestPartsKeepTheLatestVisibleAndCountOnlyThose(t *testing.T) {
+	t.Parallel()
+	b := testkit.Setup(t)
+	w := b.NewWorld()
+	spool := t.TempDir()
+	b.App.ConfigureDocuments(document.Config{Store: content.NewDir(t.TempDir())}, spool)
+	owner, staff := w.RiveraOwner, b.Principal(w.Staff, w.Rivera.ID)
+	prop := b.NewProperty(owner, "Rivera home").ID
+	in := must[intent.Intent](t, b, owner, "intent/v1/submit", map[string]any{"propertyId": prop, "text": "The fence is falling over"})
+	in = must[intent.Intent](t, b, staff, "intent/v1/convert", map[string]any{"id": in.ID})
+	caseID := *in.CaseID
+	shared := upload(t, b, staff, spool, map[string]any{"caseId": caseID, "title": "Fence photo", "category": "OTHER", "visibility": "OWNER_AND_STAFF"})
+	hidden := upload(t, b, staff, spool, map[string]any{"caseId": caseID, "title": "staff notes", "category": "OTHER", "visibility": "STAFF_ONLY"})
+	hc := must[hoa.Context](t, b, owner, "hoa/v1/createContext", map[string]any{"propertyId": prop, "name": "Maple HOA"})
+	v := must[vendor.Vendor](t, b, staff, "vendor/v1/create", map[string]any{"name": "Fence Co"})
+	var latest [5]string
+	for i := range 2 {
+		latest[0] = must[hoa.Approval](t, b, staff, "hoa/v1/createApproval", map[string]any{"caseId": caseID, "contextId": hc.ID, "type": "OTHER"}).ID
+		latest[1] = must[vendor.Quote](t, b, staff, "quote/v1/add", map[string]any{"caseId": caseID, "vendorId": v.ID,
+			"scopeKey": fmt.Sprint("s", i), "amount": "10.00", "currency": "USD"}).ID
+		start := time.Now().Add(time.Duration(48+i) * time.Hour).UTC()
+		latest[2] = must[vendor.Schedule](t, b, staff, "schedule/v1/add", map[string]any{"caseId": caseID, "vendorId": v.ID,
+			"windowStart": start, "windowEnd": start.Add(time.Hour)}).ID
+		latest[3] = must[vendor.Invoice](t, b, staff, "invoice/v1/add", map[string]any{"caseId": caseID, "vendorId": v.ID, "amount": "5.00", "currency": "USD"}).ID
+		latest[4] = must[decision.Decision](t, b, staff, "decision/v1/record", map[string]any{"category": "OTHER", "caseId": caseID,
+			"title": "t", "summary": "s", "rationale": "r"}).ID
+	}
+
+	type got struct {
+		ids  []string
+		more bool
+	}
+	read := func(p authz.Principal, kind string, fn func(q db.Querier, plan *authz.Plan) (got, error)) got {
+		t.Helper()
+		plan, err := b.App.PDP.QueryFilter(b.Ctx, p, kind, "view")
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := db.InTenantResult(b.Ctx, b.App.DB, p.OrgID, func(q db.Querier) (got, error) { return fn(q, plan) })
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		return g
+	}
+	ids := func(n int, id func(int) string) []string {
+		out := []string{}
+		for i := range n {
+			out = append(out, id(i))
+		}
+		return out
+	}
+	parts := map[string]func(q db.Querier, plan *authz.Plan) (got, error){
+		"hoa_approval": func(q db.Querier, plan *authz.Plan) (got, error) {
+			xs, more, err := hoa.ApprovalsForCaseTx(b.Ctx, q, plan, caseID, 1)
+			return got{ids(len(xs), func(i int) string { return xs[i].ID }), more}, err
+		},
+		"quote": func(q db.Querier, plan *authz.Plan) (got, error) {
+			xs, more, err := vendor.QuotesForCaseTx(b.Ctx, q, plan, caseID, 1)
+			return got{ids(len(xs), func(i int) string { return xs[i].ID }), more}, err
+		},
+		"schedule": func(q db.Querier, plan *authz.Plan) (got, error) {
+			xs, more, err := vendor.SchedulesForCaseTx(b.Ctx, q, plan, caseID, 1)
+			return got{ids(len(xs), func(i int) string { return xs[i].ID }), more}, err
+		},
+		"invoice": func(q db.Querier, plan *authz.Plan) (got, error) {
+			xs, more, err := vendor.InvoicesForCaseTx(b.Ctx, q, plan, caseID, 1)
+			return got{ids(len(xs), func(i int) string { return xs[i].ID }), more}, err
+		},
+		"decision": func(q db.Querier, plan *authz.Plan) (got, error) {
+			xs, more, err := decision.ForCaseTx(b.Ctx, q, plan, caseID, 1, false)
+			return got{ids(len(xs), func(i int) string { return xs[i].ID }), more}, err
+		},
+	}
+	for i, kind := range []string{"hoa_approval", "quote", "schedule", "invoice", "decision"} {
+		for _, p := range []authz.Principal{staff, owner} {
+			if g := read(p, kind, parts[kind]); len(g.ids) != 1 || g.ids[0] != latest[i] || !g.more {
+				t.Errorf("%s as %v: %+v, want [%s] and truncated", kind, p.Roles, g, latest[i])
+			}
+		}
+	}
+	docs := func(q db.Querier, plan *authz.Plan) (got, error) {
+		xs, more, err := document.ForCaseTx(b.Ctx, q, plan, caseID, 1)
+		return got{ids(len(xs), func(i int) string { return xs[i].ID }), more}, err
+	}
+	if g := read(staff, "document", docs); len(g.ids) != 1 || g.ids[0] != hidden.ID || !g.more {
+		t.Errorf("staff documents %+v", g)
+	}
+	if g := read(owner, "document", docs); len(g.ids) != 1 || g.ids[0] != shared.ID || g.more {
+		t.Errorf("owner documents %+v: the STAFF_ONLY one is counted", g)
 	}
 }
