@@ -20,6 +20,7 @@ import (
 	"github.com/hestami/concierge/internal/action"
 	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/casedetail"
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/db"
@@ -46,6 +47,7 @@ type App struct {
 	Identity   *identity.Service
 	Property   *property.Service
 	Cases      *cases.Service
+	CaseDetail *casedetail.Service
 	Portfolio  *portfolio.Service
 	Ownership  *ownership.Service
 	Action     *action.Service
@@ -75,6 +77,7 @@ func (a *App) modules() []api.Module {
 		a.HOA,
 		a.Documents,
 		a.Vendor,
+		a.CaseDetail,
 	}
 }
 
@@ -96,6 +99,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 	a.Intent = intent.New(d, pdp, a.Cases)
 	a.HOA = hoa.New(d, pdp, a.Cases)
 	a.Cases.UseAuthority(a.Delegation)
+	a.CaseDetail = casedetail.New(pdp, a.Cases, a.Decision)
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d, Authority: a.Delegation}
 	return a

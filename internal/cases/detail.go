@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hestami/concierge/internal/action"
-	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
 )
@@ -25,17 +24,12 @@ const DetailLimit = 200
 // filtered by its own PDP view rule; an owner-side principal learns nothing
 // of internal notes, not even that they exist.
 //
-// Extension point: documents (domain.md §5), HOA approvals (§7), quotes
-// (§8) and decisions (§9) join as one more field each, shaped Part[T]
-// (json "documents", "approvals", "quotes", "decisions"), read in the
-// transaction of Service.Detail with the PDP's view plan of their own
-// resource kind as SQL (never fetch-then-filter), bounded by DetailLimit;
-// their activity events join the timeline the way action events do (see
-// timelineSQL), filtered by the same plan before the limit is applied, so
-// that the truncation flag cannot count what the caller may not see. A
-// domain that imports cases cannot be imported here; it provides its part
-// through a function the app wires in, like the origin intent is read
-// through a records-style table of its own.
+// The parts of other domains (documents, HOA approvals, quotes, visits,
+// invoices, decisions) are not here: those domains import cases, so cases
+// cannot import them. internal/casedetail composes them with this Detail
+// through DetailWith, in the same transaction, and declares case/v1/detail;
+// this type is the part of its output cases owns, and its JSON shape is
+// unchanged by the composition (casedetail embeds it).
 type Detail struct {
 	Case         Case                `json:"case"`
 	Origin       *Origin             `json:"origin,omitempty"`
@@ -97,6 +91,15 @@ var intentPlan = authz.Columns{
 // Detail returns the case ref names (id or number) with its parts. A case
 // the principal may not view is not found.
 func (s *Service) Detail(ctx context.Context, p authz.Principal, ref string) (Detail, error) {
+	return s.DetailWith(ctx, p, ref, nil)
+}
+
+// DetailWith is Detail that also runs more, when not nil, in the same
+// transaction once the case is found and the principal may view it: what
+// other domains add to a case's detail reads the same snapshot, and never
+// for a case the caller may not see. more must ask the PDP for its plans
+// before calling DetailWith, so that no PDP round trip holds a connection.
+func (s *Service) DetailWith(ctx context.Context, p authz.Principal, ref string, more func(ctx context.Context, q db.Querier, c Case) error) (Detail, error) {
 	// The plans are asked before the transaction opens: a PDP round trip
 	// holds no connection.
 	notePlan, err := s.pdp.QueryFilter(ctx, p, noteKind, "view")
@@ -135,8 +138,15 @@ func (s *Service) Detail(ctx context.Context, p authz.Principal, ref string) (De
 		if d.Participants.Items, err = participantsOf(ctx, q, c.ID); err != nil {
 			return Detail{}, err
 		}
-		d.Timeline, err = timelineOf(ctx, q, c.ID, d.Origin, notePlan, actionPlan)
-		return d, err
+		if d.Timeline, err = timelineOf(ctx, q, c.ID, d.Origin, notePlan, actionPlan); err != nil {
+			return Detail{}, err
+		}
+		if more != nil {
+			if err := more(ctx, q, c); err != nil {
+				return Detail{}, err
+			}
+		}
+		return d, nil
 	})
 }
 
@@ -332,14 +342,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// registerDetail declares case/v1/detail.
-func (s *Service) registerDetail(r *api.Registry) {
-	api.Register(r, api.Spec{Namespace: "case", Version: "v1", Name: "detail", Kind: api.Query, Resource: kind, Actions: []string{"view"},
-		Summary: fmt.Sprintf("A case with its origin intent, timeline, notes, actions and participants, each as the caller may see it "+
-			"(the latest %d of each list, with a truncated flag)", DetailLimit)},
-		func(ctx context.Context, c api.Call, in api.GetInput) (Detail, error) {
-			return s.Detail(ctx, c.Principal, in.ID)
-		})
 }

@@ -9,13 +9,17 @@ import (
 	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/casedetail"
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/intent"
 	"github.com/hestami/concierge/internal/testkit"
 )
 
+// detail is the case's own part of case/v1/detail (internal/casedetail
+// declares it, adding the parts of the domains above cases).
 func (f *fixture) detail(p authz.Principal, ref string) (cases.Detail, error) {
-	return testkit.Call[cases.Detail](f.Bundle, p, "case/v1/detail", api.GetInput{ID: ref}, "")
+	d, err := testkit.Call[casedetail.Detail](f.Bundle, p, "case/v1/detail", api.GetInput{ID: ref}, "")
+	return d.Detail, err
 }
 
 // count returns how many timeline entries have verb.

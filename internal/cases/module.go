@@ -40,5 +40,4 @@ func (s *Service) Register(r *api.Registry) {
 	s.registerNotes(r)
 	s.registerAssignment(r)
 	s.registerParticipants(r)
-	s.registerDetail(r)
 }

@@ -3,10 +3,12 @@ package casecmd
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hestami/concierge/internal/api"
+	"github.com/hestami/concierge/internal/casedetail"
 	"github.com/hestami/concierge/internal/cases"
 	"github.com/hestami/concierge/internal/cli/cmdutil"
 	"github.com/hestami/concierge/internal/cli/factory"
@@ -18,15 +20,17 @@ func newView(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:     "view ID|NUMBER",
 		Aliases: []string{"detail"},
-		Short:   "Show a case with its origin request, participants, actions, notes and timeline",
+		Short:   "Show a case with its origin request, participants, actions, documents, HOA approvals, quotes, visits, invoices, decisions, notes and timeline",
 		Long: fmt.Sprintf(`Show everything about a case you may see, in one call: the case, the owner
-request it came from, its participants, actions and notes, and a timeline of
-what happened (status changes, notes, actions), oldest first. Each list holds
-the latest %d entries and says when older ones were left out.`, cases.DetailLimit),
+request it came from, its participants, actions, documents (metadata; "hestami
+doc download" has the content), HOA approvals, vendor quotes side by side,
+visits, invoices, decisions and notes, and a timeline of what happened (status
+changes, notes, actions), oldest first. Each list holds the latest %d entries
+and says when older ones were left out.`, cases.DetailLimit),
 		Example: "  hestami case view CASE-2026-3\n  hestami case view CASE-2026-3 --json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := cmdutil.Call[cases.Detail](cmd.Context(), f, "case/v1/detail", api.GetInput{ID: args[0]}, "")
+			d, err := cmdutil.Call[casedetail.Detail](cmd.Context(), f, "case/v1/detail", api.GetInput{ID: args[0]}, "")
 			if err != nil {
 				return err
 			}
@@ -38,7 +42,7 @@ the latest %d entries and says when older ones were left out.`, cases.DetailLimi
 	}
 }
 
-func showDetail(ctx context.Context, f *factory.Factory, d cases.Detail) error {
+func showDetail(ctx context.Context, f *factory.Factory, d casedetail.Detail) error {
 	// The timeline says what the history says, with the rest.
 	c := d.Case
 	c.History = nil
@@ -90,6 +94,9 @@ func showDetail(ctx context.Context, f *factory.Factory, d cases.Detail) error {
 	if err := table(f, []string{"STATUS", "TYPE", "TITLE", "ID"}, rows); err != nil {
 		return err
 	}
+	if err := showDomainParts(f, d, section); err != nil {
+		return err
+	}
 	section("notes", d.Notes.Truncated)
 	rows = [][]string{}
 	for _, n := range d.Notes.Items {
@@ -104,6 +111,99 @@ func showDetail(ctx context.Context, f *factory.Factory, d cases.Detail) error {
 		rows = append(rows, []string{e.At.Format("2006-01-02 15:04:05"), by(e.ActorKind, e.ActorID), e.Summary})
 	}
 	return table(f, []string{"WHEN", "BY", "WHAT"}, rows)
+}
+
+// showDomainParts prints the parts other domains add to a case.
+func showDomainParts(f *factory.Factory, d casedetail.Detail, section func(string, bool)) error {
+	// Validity and expiry are instants (a date given on the command line
+	// lapses at the end of that day), shown as vendor quote shows them.
+	instant := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	section("documents", d.Documents.Truncated)
+	rows := [][]string{}
+	for _, x := range d.Documents.Items {
+		rows = append(rows, []string{x.Title, string(x.Category), string(x.Visibility), fmt.Sprint("v", x.Version), string(x.ReviewStatus), x.ID})
+	}
+	if err := table(f, []string{"TITLE", "CATEGORY", "VISIBILITY", "VERSION", "REVIEW", "ID"}, rows); err != nil {
+		return err
+	}
+	section("HOA approvals", d.Approvals.Truncated)
+	rows = [][]string{}
+	for _, x := range d.Approvals.Items {
+		rows = append(rows, []string{string(x.Status), string(x.Type), x.ContextName, x.ReferenceNumber, instant(x.ExpiresAt), x.ID})
+	}
+	if err := table(f, []string{"STATUS", "TYPE", "HOA", "REFERENCE", "EXPIRES", "ID"}, rows); err != nil {
+		return err
+	}
+	section("quotes", d.Quotes.Truncated)
+	rows = [][]string{}
+	for _, x := range d.Quotes.Items {
+		scope := x.ScopeKey
+		if scope == "" {
+			scope = "(whole case)"
+		}
+		rows = append(rows, []string{x.VendorName, scope, x.Amount + " " + x.Currency, instant(x.ValidUntil), string(x.Status), x.ID})
+	}
+	if err := table(f, []string{"VENDOR", "SCOPE", "AMOUNT", "VALID UNTIL", "STATUS", "ID"}, rows); err != nil {
+		return err
+	}
+	section("visits", d.Visits.Truncated)
+	rows = [][]string{}
+	for _, x := range d.Visits.Items {
+		window := x.WindowStart.Format("2006-01-02 15:04") + " - " + x.WindowEnd.Format("15:04")
+		if !sameDay(x.WindowStart, x.WindowEnd) {
+			window = x.WindowStart.Format("2006-01-02 15:04") + " - " + x.WindowEnd.Format("2006-01-02 15:04")
+		}
+		rows = append(rows, []string{window, x.VendorName, string(x.Status), x.ID})
+	}
+	if err := table(f, []string{"WINDOW", "VENDOR", "STATUS", "ID"}, rows); err != nil {
+		return err
+	}
+	section("invoices", d.Invoices.Truncated)
+	rows = [][]string{}
+	for _, x := range d.Invoices.Items {
+		due := "-"
+		if x.DueDate != nil {
+			due = *x.DueDate
+		}
+		rows = append(rows, []string{x.VendorName, x.Amount + " " + x.Currency, due, string(x.Status), x.ID})
+	}
+	if err := table(f, []string{"VENDOR", "AMOUNT", "DUE", "STATUS", "ID"}, rows); err != nil {
+		return err
+	}
+	section("decisions", d.Decisions.Truncated)
+	// The audit column is there only for those the API shows it to.
+	audited := false
+	for _, x := range d.Decisions.Items {
+		audited = audited || x.Audit != nil
+	}
+	header := []string{"WHEN", "CATEGORY", "TITLE", "SUMMARY"}
+	if audited {
+		header = append(header, "AUDIT DETAIL")
+	}
+	rows = [][]string{}
+	for _, x := range d.Decisions.Items {
+		row := []string{x.RecordedAt.Format("2006-01-02 15:04:05"), string(x.Category), x.Title, x.Summary}
+		if audited {
+			a := ""
+			if x.Audit != nil {
+				a = x.Audit.Detail
+			}
+			row = append(row, a)
+		}
+		rows = append(rows, row)
+	}
+	return table(f, header, rows)
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
 }
 
 // table prints rows, or "none" for an empty section.
