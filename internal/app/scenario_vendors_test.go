@@ -328,4 +328,3 @@ func invokeJSON(b *testkit.Bundle, p authz.Principal, proc string, in any, key s
 	}
 	return json.Marshal(res.Output)
 }
-
