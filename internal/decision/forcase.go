@@ -2,10 +2,10 @@ package decision
 
 import (
 	"context"
-	"slices"
 
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/records"
 )
 
 // MayAudit reports whether p sees the audit part of its organization's
@@ -21,32 +21,9 @@ func (s *Service) MayAudit(ctx context.Context, p authz.Principal) (bool, error)
 // part of case/v1/detail (internal/casedetail). withAudit is MayAudit's
 // answer; without it the audit part is dropped as decision/v1/get drops it.
 func ForCaseTx(ctx context.Context, q db.Querier, plan *authz.Plan, caseID string, limit int, withAudit bool) ([]Decision, bool, error) {
-	args := &authz.Args{}
-	allowed, err := plan.SQL(table.Plan, args)
-	if err != nil {
-		return nil, false, err
+	out, more, err := records.LatestOfCase(ctx, q, table, plan, caseID, "sequence", "", limit)
+	for i := range out {
+		out[i] = out[i].withAudit(withAudit)
 	}
-	rows, err := q.Query(ctx, `SELECT `+columns+` FROM decisions WHERE case_id = `+args.Add(caseID)+`::uuid AND `+allowed+
-		` ORDER BY sequence DESC LIMIT `+args.Add(limit+1), args.List()...)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	out := []Decision{}
-	for rows.Next() {
-		d, err := scan(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, d.withAudit(withAudit))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, err
-	}
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
-	slices.Reverse(out)
-	return out, more, nil
+	return out, more, err
 }

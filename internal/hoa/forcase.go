@@ -2,10 +2,10 @@ package hoa
 
 import (
 	"context"
-	"slices"
 
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
+	"github.com/hestami/concierge/internal/records"
 )
 
 // ApprovalsForCaseTx returns the latest limit approvals of a case that
@@ -14,32 +14,5 @@ import (
 // "approvals" part of case/v1/detail (internal/casedetail). The plan is
 // SQL, so what the caller may not see is neither returned nor counted.
 func ApprovalsForCaseTx(ctx context.Context, q db.Querier, plan *authz.Plan, caseID string, limit int) ([]Approval, bool, error) {
-	args := &authz.Args{}
-	allowed, err := plan.SQL(approvals.Plan, args)
-	if err != nil {
-		return nil, false, err
-	}
-	rows, err := q.Query(ctx, `SELECT `+approvalColumns+` FROM hoa_approvals WHERE case_id = `+args.Add(caseID)+`::uuid AND `+allowed+
-		` ORDER BY created_at DESC, id DESC LIMIT `+args.Add(limit+1), args.List()...)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	out := []Approval{}
-	for rows.Next() {
-		a, err := scanApproval(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, err
-	}
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
-	slices.Reverse(out)
-	return out, more, nil
+	return records.LatestOfCase(ctx, q, approvals, plan, caseID, "created_at", "", limit)
 }

@@ -2,7 +2,6 @@ package vendor
 
 import (
 	"context"
-	"slices"
 
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
@@ -18,46 +17,15 @@ import (
 
 // QuotesForCaseTx is the "quotes" part.
 func QuotesForCaseTx(ctx context.Context, q db.Querier, plan *authz.Plan, caseID string, limit int) ([]Quote, bool, error) {
-	return forCase(ctx, q, quoteTable, plan, caseID, "created_at", limit)
+	return records.LatestOfCase(ctx, q, quoteTable, plan, caseID, "created_at", "", limit)
 }
 
 // SchedulesForCaseTx is the "visits" part, by window start.
 func SchedulesForCaseTx(ctx context.Context, q db.Querier, plan *authz.Plan, caseID string, limit int) ([]Schedule, bool, error) {
-	return forCase(ctx, q, scheduleTable, plan, caseID, "window_start", limit)
+	return records.LatestOfCase(ctx, q, scheduleTable, plan, caseID, "window_start", "", limit)
 }
 
 // InvoicesForCaseTx is the "invoices" part.
 func InvoicesForCaseTx(ctx context.Context, q db.Querier, plan *authz.Plan, caseID string, limit int) ([]Invoice, bool, error) {
-	return forCase(ctx, q, invoiceTable, plan, caseID, "created_at", limit)
-}
-
-func forCase[T any](ctx context.Context, q db.Querier, t *records.Table[T], plan *authz.Plan, caseID, order string, limit int) ([]T, bool, error) {
-	args := &authz.Args{}
-	allowed, err := plan.SQL(t.Plan, args)
-	if err != nil {
-		return nil, false, err
-	}
-	rows, err := q.Query(ctx, `SELECT `+t.Columns+` FROM `+t.Name+` WHERE case_id = `+args.Add(caseID)+`::uuid AND `+allowed+
-		` ORDER BY `+order+` DESC, id DESC LIMIT `+args.Add(limit+1), args.List()...)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := t.Scan(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, err
-	}
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
-	slices.Reverse(out)
-	return out, more, nil
+	return records.LatestOfCase(ctx, q, invoiceTable, plan, caseID, "created_at", "", limit)
 }
