@@ -88,33 +88,6 @@ func (v moneyFlag) Set(s string) error {
 	return nil
 }
 
-// expiryFlag reads an RFC 3339 instant, or a duration from now ("720h").
-type expiryFlag struct {
-	p   **time.Time
-	now func() time.Time
-}
-
-func (v expiryFlag) String() string {
-	if *v.p == nil {
-		return ""
-	}
-	return (*v.p).Format(time.RFC3339)
-}
-func (v expiryFlag) Type() string { return "time" }
-func (v expiryFlag) Set(s string) error {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		*v.p = &t
-		return nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return fmt.Errorf(`want an RFC 3339 instant ("2027-01-31T00:00:00Z") or a positive duration from now ("720h")`)
-	}
-	t := v.now().Add(d).UTC().Truncate(time.Second)
-	*v.p = &t
-	return nil
-}
-
 func newGrant(f *factory.Factory) *cobra.Command {
 	var in delegation.GrantInput
 	var key string
@@ -138,7 +111,7 @@ func newGrant(f *factory.Factory) *cobra.Command {
 	fl.StringSliceVar(&in.PropertyIDs, "property", nil, "a property the grant covers (repeat or comma-separate; required)")
 	cmdutil.EnumSliceVar(cmd, &in.AuthorityTypes, "type", delegation.AuthorityTypes, "what the grant allows (required)")
 	fl.Var(moneyFlag{&in.Limit}, "limit", `the most one act under the grant may commit, e.g. "5000.00 USD" (default: no limit)`)
-	fl.Var(expiryFlag{p: &in.ExpiresAt, now: time.Now}, "expires", `when the grant stops: an RFC 3339 instant or a duration from now ("720h"); default: until revoked`)
+	cmdutil.TimeVar(fl, &in.ExpiresAt, "expires", cmdutil.DayEnd, `when the grant stops: an RFC 3339 instant, a date (through that day) or a duration from now ("720h"); default: until revoked`)
 	fl.StringVar(&in.Note, "note", "", "why the grant is made")
 	return cmd
 }

@@ -43,30 +43,6 @@ it back to IN_PROGRESS once no other submission to that HOA is open.
 	return cmd
 }
 
-// timeFlag reads an RFC 3339 instant.
-type timeFlag struct{ p **time.Time }
-
-func (v timeFlag) String() string {
-	if *v.p == nil {
-		return ""
-	}
-	return (*v.p).Format(time.RFC3339)
-}
-func (v timeFlag) Type() string { return "time" }
-func (v timeFlag) Set(s string) error {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		if d, derr := time.Parse("2006-01-02", s); derr == nil {
-			t, err = d, nil
-		}
-	}
-	if err != nil {
-		return fmt.Errorf(`want an RFC 3339 instant ("2026-09-30T00:00:00Z") or a date ("2026-09-30", midnight UTC)`)
-	}
-	*v.p = &t
-	return nil
-}
-
 func when(t *time.Time) string {
 	if t == nil {
 		return "—"
@@ -400,7 +376,7 @@ func newApprovalSubmit(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	fl.StringVar(&in.ReferenceNumber, "reference", "", "the HOA's reference number (kept when omitted)")
 	fl.StringSliceVar(&in.EvidenceDocumentIDs, "evidence", nil, "a document added to the evidence (repeat)")
-	fl.Var(timeFlag{&in.SubmittedAt}, "submitted", "when it was submitted (default: now)")
+	cmdutil.TimeVar(fl, &in.SubmittedAt, "submitted", cmdutil.DayStart, "when it was submitted (default: now)")
 	fl.BoolVar(&in.KeepCaseStatus, "keep-case-status", false, "do not move the case to PENDING_EXTERNAL")
 	return cmd
 }
@@ -428,8 +404,8 @@ func newApprovalDecide(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmdutil.EnumVar(cmd, &in.Outcome, "outcome", "", hoa.Outcomes, "the HOA's decision (required)")
 	fl.StringVar(&in.Conditions, "conditions", "", "the conditions (required for APPROVED_WITH_CONDITIONS, refused otherwise)")
-	fl.Var(timeFlag{&in.ExpiresAt}, "expires", "when the approval stops (approvals only); it then reads as EXPIRED")
-	fl.Var(timeFlag{&in.DecidedAt}, "decided", "when the HOA decided (default: now)")
+	cmdutil.TimeVar(fl, &in.ExpiresAt, "expires", cmdutil.DayEnd, "when the approval stops (approvals only; a date: valid through that day); it then reads as EXPIRED")
+	cmdutil.TimeVar(fl, &in.DecidedAt, "decided", cmdutil.DayStart, "when the HOA decided (default: now)")
 	fl.StringVar(&in.Notes, "notes", "", "what the HOA said")
 	fl.StringVar(&in.ReferenceNumber, "reference", "", "the HOA's reference number (kept when omitted)")
 	fl.StringSliceVar(&in.EvidenceDocumentIDs, "evidence", nil, "a document added to the evidence, e.g. the HOA's letter (repeat)")

@@ -97,7 +97,7 @@ func newQuoteAdd(f *factory.Factory) *cobra.Command {
 	fl.Var(lineFlag{&in.LineItems}, "line", `a line item "DESCRIPTION: [QUANTITY x] UNIT_PRICE" (repeat)`)
 	fl.StringVar(&in.ScopeKey, "scope-key", "", "the part of the case the quote is for (default: the whole case)")
 	fl.StringVar(&in.Scope, "scope", "", "what the quote covers, in the vendor's words")
-	fl.Var(instantFlag{&in.ValidUntil}, "valid-until", `when the offer lapses: an instant, or a date (valid through that day, UTC)`)
+	cmdutil.TimeVar(fl, &in.ValidUntil, "valid-until", cmdutil.DayEnd, `when the offer lapses: an instant, a date (valid through that day, UTC) or a duration from now`)
 	fl.StringVar(&in.DocumentID, "document", "", "the quote document's id, if uploaded")
 	return cmd
 }

@@ -59,8 +59,8 @@ func newScheduleAdd(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	fl.StringVar(&in.VendorID, "vendor", "", "the vendor's id (required)")
 	fl.StringVar(&in.QuoteID, "quote", "", "the quote of this case and vendor the visit carries out")
-	fl.Var(instantFlag{&start}, "from", "when the visit window opens (RFC 3339; required)")
-	fl.Var(instantFlag{&end}, "to", "when it closes (RFC 3339; required)")
+	cmdutil.TimeVar(fl, &start, "from", cmdutil.DayStart, "when the visit window opens (RFC 3339, or a date: its start; required)")
+	cmdutil.TimeVar(fl, &end, "to", cmdutil.DayEnd, "when it closes (RFC 3339, or a date: its end; required)")
 	fl.StringVar(&in.Notes, "notes", "", "access notes, what to bring")
 	return cmd
 }

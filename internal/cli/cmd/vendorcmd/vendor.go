@@ -194,31 +194,6 @@ func newList(f *factory.Factory) *cobra.Command {
 	return cmd
 }
 
-// instantFlag reads an RFC 3339 instant or a date (midnight UTC ending it:
-// a quote "valid until 2031-01-31" is valid that whole day).
-type instantFlag struct{ p **time.Time }
-
-func (v instantFlag) String() string {
-	if *v.p == nil {
-		return ""
-	}
-	return (*v.p).Format(time.RFC3339)
-}
-func (v instantFlag) Type() string { return "time" }
-func (v instantFlag) Set(s string) error {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		*v.p = &t
-		return nil
-	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return fmt.Errorf(`want an RFC 3339 instant ("2031-01-31T17:00:00Z") or a date ("2031-01-31")`)
-	}
-	d = d.AddDate(0, 0, 1)
-	*v.p = &d
-	return nil
-}
-
 // amountForm is an exact decimal with an optional currency ("1500.00 USD").
 var amountForm = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)(?: ?([A-Z]{3}))?$`)
 
