@@ -6,53 +6,21 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
-	"github.com/hestami/concierge/internal/api"
-	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/cli/output"
 	"github.com/hestami/concierge/internal/listing"
 )
 
-// declarations answers what a procedure is (kind, durability) before any
-// dependency is built.
-var declarations = app.Declarations()
-
-// Call runs procedure with input as the local caller (--token, or --as for
+// Call runs procedure with input as the CLI's caller (--token, or --as for
 // operators, in --org) through the same pipeline as the API: schema
 // validation, authorization, RLS, idempotency (key) and the span. It returns
 // the procedure's output.
 func Call[O any](ctx context.Context, f *factory.Factory, procedure string, input any, key string) (O, error) {
-	var zero O
-	decl, ok := declarations.Lookup(procedure)
-	if !ok {
-		return zero, fmt.Errorf("cmdutil: unknown procedure %s", procedure)
-	}
-	a, err := f.App(ctx, decl.Durable)
-	if err != nil {
-		return zero, err
-	}
-	iv := a.Invoker
-	p, err := f.Principal(ctx)
-	if err != nil {
-		return zero, err
-	}
-	raw, err := json.Marshal(input)
-	if err != nil {
-		return zero, err
-	}
-	proc, _ := iv.Registry.Lookup(procedure)
-	res := iv.InvokeAs(ctx, p, api.Request{Procedure: proc, IdempotencyKey: key, Input: raw})
-	if res.Err != nil {
-		return zero, output.WithTrace(res.Err, res.TraceID)
-	}
-	out, ok := res.Output.(*O)
-	if !ok {
-		return zero, fmt.Errorf("cmdutil: %s returned %T", procedure, res.Output)
-	}
-	return *out, nil
+	var out O
+	err := f.Caller().Call(ctx, "", procedure, input, &out, key)
+	return out, err
 }
 
 // KeyFlagHelp documents the --idempotency-key flag of mutating commands.

@@ -222,30 +222,30 @@ func (f *Factory) App(ctx context.Context, withWorkflows bool) (*app.App, error)
 	return f.app, nil
 }
 
-// Principal resolves the caller: the user behind --token, or --as USER for
-// operators, in the active organization --org.
+// Principal resolves the caller in the active organization --org.
 func (f *Factory) Principal(ctx context.Context) (authz.Principal, error) {
+	return f.PrincipalIn(ctx, "")
+}
+
+// UserID resolves who is acting: the user behind --token, or --as USER for
+// operators.
+func (f *Factory) UserID(ctx context.Context) (string, error) {
 	cfg, err := f.Config()
 	if err != nil {
-		return authz.Principal{}, err
+		return "", err
 	}
 	ids, err := f.Identity(ctx)
 	if err != nil {
-		return authz.Principal{}, err
+		return "", err
 	}
-	var userID string
 	switch {
 	case cfg.Token != "":
-		userID, err = ids.Authenticate(ctx, cfg.Token)
+		return ids.Authenticate(ctx, cfg.Token)
 	case cfg.As != "":
-		userID, err = ids.LookupUser(ctx, cfg.As)
+		return ids.LookupUser(ctx, cfg.As)
 	default:
-		err = apperr.New(apperr.Unauthenticated, "who is acting? pass --token (or HESTAMI_TOKEN), or --as USER (id or e-mail) as an operator")
+		return "", apperr.New(apperr.Unauthenticated, "who is acting? pass --token (or HESTAMI_TOKEN), or --as USER (id or e-mail) as an operator")
 	}
-	if err != nil {
-		return authz.Principal{}, err
-	}
-	return ids.Principal(ctx, userID, cfg.Org)
 }
 
 // Close releases everything in reverse order of creation.
