@@ -24,7 +24,7 @@ type Workable struct {
 // it holds a platform role. The read runs on the runtime role with no
 // active organization and the user named (hestami.user_id), so row-level
 // security shows it that user's rows and nothing else
-// (migrations/0023_workable_organizations.sql). The roles are resolved as
+// (migrations/0024_workable_organizations.sql). The roles are resolved as
 // hestami_caller resolves them for one organization.
 func (s *Service) Workable(ctx context.Context, userID string) ([]Workable, error) {
 	var out []Workable
