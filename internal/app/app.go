@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hestami/concierge/internal/action"
@@ -178,8 +179,18 @@ func Operator(d *db.DB) *identity.Service { return identity.New(d) }
 
 // Declarations is the registry without any dependency: what every procedure
 // is (for the OpenAPI document, the Go client and CLI help). Its procedures
-// must not be called.
-func Declarations() *api.Registry { return New(nil, nil).Registry }
+// must not be called. It is built once per process (building it derives
+// every procedure's JSON Schema, which a client per organization would
+// otherwise repeat) and must not be modified.
+func Declarations() *api.Registry {
+	declarationsOnce.Do(func() { declarations = New(nil, nil).Registry })
+	return declarations
+}
+
+var (
+	declarationsOnce sync.Once
+	declarations     *api.Registry
+)
 
 // StartWorkflows creates the DBOS engine with executorID, registers every
 // module's workflows and launches it (which recovers executorID's pending
