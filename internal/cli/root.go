@@ -69,6 +69,9 @@ arguments) exits 2. A command group run without a subcommand, such as
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkJSONFlags(cmd, f); err != nil {
+				return err
+			}
 			if err := config.ReadFile(f.Viper, configFile); err != nil {
 				return err
 			}
@@ -92,7 +95,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 	pf.String("as", "", "act as this user id or e-mail; operators only (env HESTAMI_AS)")
 	pf.String("token", "", "API token of the acting user (env HESTAMI_TOKEN)")
 	pf.Bool("trace-stdout", false, "print trace spans to stderr (env HESTAMI_TELEMETRY_STDOUT)")
-	pf.BoolVar(&f.JSON, "json", false, "print results (and errors) as JSON")
+	addJSONFlags(pf, f)
 	for flag, key := range flagKeys {
 		_ = f.Viper.BindPFlag(key, pf.Lookup(flag))
 	}
