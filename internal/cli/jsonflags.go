@@ -39,11 +39,13 @@ func (j jsonFlag) Set(s string) error {
 	return nil
 }
 
-func (j jsonFlag) Type() string { return "fields" }
+// Type is "bool" so help shows plain --json, the common use; the usage
+// text documents =fields.
+func (j jsonFlag) Type() string { return "bool" }
 
 // addJSONFlags adds --json[=fields], --jq and --template to pf.
 func addJSONFlags(pf *pflag.FlagSet, f *factory.Factory) {
-	pf.Var(jsonFlag{f}, "json", "print results (and errors) as JSON; --json=`fields` (comma-separated) keeps only those fields")
+	pf.Var(jsonFlag{f}, "json", "print results (and errors) as JSON; --json=number,status keeps only those fields")
 	pf.Lookup("json").NoOptDefVal = "true"
 	pf.StringVar(&f.JSONView.JQ, "jq", "", "filter the JSON result with a jq `expression` (implies --json)")
 	pf.StringVar(&f.JSONView.Template, "template", "", "render the JSON result with a Go text/template (implies --json; helpers: json, timeago, truncate, join)")

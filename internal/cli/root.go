@@ -65,7 +65,8 @@ security, exactly as API calls are.
 
 A usage mistake (unknown command or flag, a bad flag value, missing or extra
 arguments) exits 2. A command group run without a subcommand, such as
-"hestami case", prints its help and exits 0, as --help does.`,
+"hestami case", prints its help and exits 0, as --help does. Every exit code:
+"hestami help exit-codes".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -114,6 +115,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
 	)
+	root.AddCommand(helpTopics()...)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError(cmd, "%s", err)
 	})
