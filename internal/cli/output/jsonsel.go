@@ -79,8 +79,9 @@ func selectFields(data, v any, fields []string) (any, error) {
 	case []any:
 		items = d
 	case map[string]any:
-		if arr, ok := d["items"].([]any); ok && list {
-			items = arr
+		if raw, ok := d["items"]; ok && list {
+			// A nil slice marshals as null: an empty list all the same.
+			items, _ = raw.([]any)
 		} else {
 			list = false
 			itemType = reflect.TypeOf(v)

@@ -89,7 +89,7 @@ var stateColors = map[string]string{
 type rendered struct{ text, styled string }
 
 func (t Term) style(text, sgr string) rendered {
-	if !t.Color || sgr == "" || text == "" {
+	if !t.TTY || !t.Color || sgr == "" || text == "" {
 		return rendered{text, text}
 	}
 	return rendered{text, "\x1b[" + sgr + "m" + text + "\x1b[0m"}
