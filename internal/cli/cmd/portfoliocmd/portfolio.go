@@ -29,7 +29,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 func show(f *factory.Factory, p portfolio.Portfolio) error {
 	return cmdutil.Print(f, p, func() {
 		cmdutil.Fields(f, "id", p.ID, "name", p.Name, "description", p.Description,
-			"properties", strings.Join(p.PropertyIDs, ", "), "updated", p.UpdatedAt.Format("2006-01-02 15:04"))
+			"properties", strings.Join(p.PropertyIDs, ", "), "updated", output.Time(p.UpdatedAt))
 	})
 }
 
