@@ -65,10 +65,14 @@ security, exactly as API calls are.
 
 A usage mistake (unknown command or flag, a bad flag value, missing or extra
 arguments) exits 2. A command group run without a subcommand, such as
-"hestami case", prints its help and exits 0, as --help does.`,
+"hestami case", prints its help and exits 0, as --help does. Every exit code:
+"hestami help exit-codes".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkJSONFlags(cmd, f); err != nil {
+				return err
+			}
 			if err := config.ReadFile(f.Viper, configFile); err != nil {
 				return err
 			}
@@ -92,7 +96,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 	pf.String("as", "", "act as this user id or e-mail; operators only (env HESTAMI_AS)")
 	pf.String("token", "", "API token of the acting user (env HESTAMI_TOKEN)")
 	pf.Bool("trace-stdout", false, "print trace spans to stderr (env HESTAMI_TELEMETRY_STDOUT)")
-	pf.BoolVar(&f.JSON, "json", false, "print results (and errors) as JSON")
+	addJSONFlags(pf, f)
 	for flag, key := range flagKeys {
 		_ = f.Viper.BindPFlag(key, pf.Lookup(flag))
 	}
@@ -111,6 +115,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
 	)
+	root.AddCommand(helpTopics()...)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError(cmd, "%s", err)
 	})

@@ -9,7 +9,6 @@ import (
 	"fmt"
 
 	"github.com/hestami/concierge/internal/cli/factory"
-	"github.com/hestami/concierge/internal/cli/output"
 	"github.com/hestami/concierge/internal/listing"
 )
 
@@ -36,31 +35,47 @@ func Key(key string) string {
 	return "cli-" + hex.EncodeToString(b)
 }
 
+// PrintJSON writes v as JSON, shaped by --json=fields, --jq or --template.
+func PrintJSON(f *factory.Factory, v any) error {
+	return f.JSONView.Write(f.Out, v, f.Term)
+}
+
 // Print writes v as JSON with --json, else calls human.
 func Print(f *factory.Factory, v any, human func()) error {
 	if f.JSON {
-		return output.JSON(f.Out, v)
+		return PrintJSON(f, v)
 	}
 	human()
 	return nil
 }
 
+// Table prints rows of cells (strings, output.Time, output.ID,
+// output.State…) in the form f.Out calls for: see output.Term.Table.
+func Table(f *factory.Factory, header []string, rows [][]any) error {
+	return f.Term.Table(f.Out, header, rows)
+}
+
+// Fields prints key: value lines (keys are strings, values cells).
+func Fields(f *factory.Factory, pairs ...any) {
+	f.Term.Fields(f.Out, pairs...)
+}
+
 // PrintPage prints one page of a list: the page as JSON with --json, else a
 // table of row(item) under header, then on stderr (so a pipe gets only rows)
 // "no <plural>" for an empty page and how to ask for the next one.
-func PrintPage[T any](f *factory.Factory, page listing.Page[T], plural string, header []string, row func(T) []string) error {
+func PrintPage[T any](f *factory.Factory, page listing.Page[T], plural string, header []string, row func(T) []any) error {
 	if f.JSON {
-		return output.JSON(f.Out, page)
+		return PrintJSON(f, page)
 	}
 	if len(page.Items) == 0 {
 		fmt.Fprintf(f.ErrOut, "no %s\n", plural)
 		return nil
 	}
-	rows := make([][]string, 0, len(page.Items))
+	rows := make([][]any, 0, len(page.Items))
 	for _, it := range page.Items {
 		rows = append(rows, row(it))
 	}
-	if err := output.Table(f.Out, header, rows); err != nil {
+	if err := Table(f, header, rows); err != nil {
 		return err
 	}
 	if page.NextCursor != "" {

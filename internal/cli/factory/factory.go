@@ -16,6 +16,7 @@ import (
 	"github.com/hestami/concierge/internal/app"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/cli/output"
 	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/identity"
@@ -34,6 +35,10 @@ type Factory struct {
 	Out    io.Writer
 	ErrOut io.Writer
 	JSON   bool
+	// JSONView shapes JSON output (--json=fields, --jq, --template).
+	JSONView output.JSONView
+	// Term is what Out can show: terminal form or piped form, colour.
+	Term output.Term
 	// Logger receives what hestami's own parts report, such as the PDP
 	// dying and being restarted. nil: warnings and errors on ErrOut (or
 	// log.level), which keeps short-lived commands quiet.
@@ -57,7 +62,7 @@ type Factory struct {
 
 // New returns a factory over v.
 func New(v *viper.Viper) *Factory {
-	return &Factory{Viper: v, Out: os.Stdout, ErrOut: os.Stderr}
+	return &Factory{Viper: v, Out: os.Stdout, ErrOut: os.Stderr, Term: output.DetectTerm(os.Stdout, os.LookupEnv)}
 }
 
 // Config returns the effective configuration.

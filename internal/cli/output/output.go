@@ -37,60 +37,54 @@ func IsTerminal(w io.Writer) bool {
 
 // Table prints rows under a header: aligned by display width on a terminal,
 // tab-separated without the header in a pipe. Control characters in cells
-// are escaped in both, so a cell never breaks a row or a column.
+// are escaped in both, so a cell never breaks a row or a column. Commands
+// print through Term.Table, which also knows about relative times and
+// colour; this is for writers whose terminal-ness is all there is to know.
 func Table(w io.Writer, header []string, rows [][]string) error {
 	return table(w, header, rows, IsTerminal(w))
 }
 
 func table(w io.Writer, header []string, rows [][]string, aligned bool) error {
-	esc := make([][]string, len(rows))
+	cells := make([][]any, len(rows))
 	for i, r := range rows {
-		esc[i] = make([]string, len(r))
+		cells[i] = make([]any, len(r))
 		for j, c := range r {
-			esc[i][j] = Escape(c)
+			cells[i][j] = c
 		}
 	}
-	if !aligned {
-		var b strings.Builder
-		for _, r := range esc {
-			b.WriteString(strings.Join(r, "\t"))
-			b.WriteByte('\n')
-		}
-		_, err := io.WriteString(w, b.String())
-		return err
-	}
-	return align(w, append([][]string{header}, esc...), "  ")
+	return Term{TTY: aligned}.Table(w, header, cells)
 }
 
 // Fields prints key: value lines with the values aligned; control
 // characters in values are escaped.
 func Fields(w io.Writer, pairs ...string) {
-	lines := make([][]string, 0, len(pairs)/2)
-	for i := 0; i+1 < len(pairs); i += 2 {
-		lines = append(lines, []string{pairs[i] + ":", Escape(pairs[i+1])})
+	cells := make([]any, len(pairs))
+	for i, p := range pairs {
+		cells[i] = p
 	}
-	_ = align(w, lines, " ")
+	Term{TTY: IsTerminal(w)}.Fields(w, cells...)
 }
 
 // align writes lines with every column but the last padded to its widest
 // cell. Widths are terminal columns (East Asian wide characters and emoji
-// take two), which text/tabwriter does not know about.
-func align(w io.Writer, lines [][]string, gap string) error {
+// take two), which text/tabwriter does not know about; they are measured on
+// the text alone, so a cell's colour never shifts a column.
+func align(w io.Writer, lines [][]rendered, gap string) error {
 	var widths []int
 	for _, l := range lines {
 		for j, c := range l {
 			if j == len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[j] = max(widths[j], runewidth.StringWidth(c))
+			widths[j] = max(widths[j], runewidth.StringWidth(c.text))
 		}
 	}
 	var b strings.Builder
 	for _, l := range lines {
 		for j, c := range l {
-			b.WriteString(c)
+			b.WriteString(c.styled)
 			if j < len(l)-1 {
-				b.WriteString(strings.Repeat(" ", widths[j]-runewidth.StringWidth(c)))
+				b.WriteString(strings.Repeat(" ", widths[j]-runewidth.StringWidth(c.text)))
 				b.WriteString(gap)
 			}
 		}

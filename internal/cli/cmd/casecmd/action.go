@@ -23,9 +23,9 @@ func newAction(f *factory.Factory) *cobra.Command {
 
 func showAction(f *factory.Factory, a action.Action) error {
 	return cmdutil.Print(f, a, func() {
-		pairs := []string{"id", a.ID, "case", a.CaseID, "title", a.Title, "type", string(a.Type), "status", string(a.Status)}
+		pairs := []any{"id", a.ID, "case", a.CaseID, "title", a.Title, "type", string(a.Type), "status", output.State(a.Status)}
 		if a.PlannedAt != nil {
-			pairs = append(pairs, "planned", a.PlannedAt.Format(time.RFC3339))
+			pairs = append(pairs, "planned", output.Time(*a.PlannedAt))
 		}
 		if a.WaitingOn != "" {
 			pairs = append(pairs, "waiting on", a.WaitingOn)
@@ -39,7 +39,7 @@ func showAction(f *factory.Factory, a action.Action) error {
 		if a.Description != "" {
 			pairs = append(pairs, "description", a.Description)
 		}
-		output.Fields(f.Out, pairs...)
+		cmdutil.Fields(f, pairs...)
 	})
 }
 
@@ -135,12 +135,12 @@ func newActionList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "actions", []string{"ID", "TYPE", "STATUS", "TITLE", "WAITING ON / OUTCOME"},
-				func(a action.Action) []string {
+				func(a action.Action) []any {
 					note := a.WaitingOn
 					if a.Status == action.Completed {
 						note = a.Outcome
 					}
-					return []string{a.ID, string(a.Type), string(a.Status), a.Title, note}
+					return []any{output.ID(a.ID), string(a.Type), output.State(a.Status), a.Title, note}
 				})
 		},
 	}

@@ -38,7 +38,7 @@ func newAssignment(f *factory.Factory, use, short, procedure string, args cobra.
 				if c.AssigneeID != nil {
 					assignee = *c.AssigneeID
 				}
-				output.Fields(f.Out, "case", c.Number, "status", string(c.Status), "assignee", assignee)
+				cmdutil.Fields(f, "case", c.Number, "status", output.State(c.Status), "assignee", assignee)
 			})
 		},
 	}

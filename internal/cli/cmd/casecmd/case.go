@@ -30,7 +30,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 // and its status history with the actors by name.
 func show(ctx context.Context, f *factory.Factory, c cases.Case) error {
 	if f.JSON {
-		return output.JSON(f.Out, c)
+		return cmdutil.PrintJSON(f, c)
 	}
 	names := actorNames(ctx, f, c)
 	by := func(kind, id string) string {
@@ -39,11 +39,11 @@ func show(ctx context.Context, f *factory.Factory, c cases.Case) error {
 		}
 		return kind + ":" + id
 	}
-	pairs := []string{"id", c.ID, "number", c.Number, "title", c.Title, "status", string(c.Status),
-		"category", string(c.Category), "priority", string(c.Priority), "property", c.PropertyID,
-		"created", c.CreatedAt.Format(time.RFC3339) + " by " + by("HUMAN", c.CreatedBy)}
+	pairs := []any{"id", c.ID, "number", c.Number, "title", c.Title, "status", output.State(c.Status),
+		"category", string(c.Category), "priority", output.State(c.Priority), "property", c.PropertyID,
+		"created", output.Seq{output.Time(c.CreatedAt), " by " + by("HUMAN", c.CreatedBy)}}
 	if c.DueAt != nil {
-		pairs = append(pairs, "due", c.DueAt.Format(time.RFC3339))
+		pairs = append(pairs, "due", output.Time(*c.DueAt))
 	}
 	if c.ResolutionSummary != "" {
 		pairs = append(pairs, "resolution", c.ResolutionSummary)
@@ -55,10 +55,10 @@ func show(ctx context.Context, f *factory.Factory, c cases.Case) error {
 		pairs = append(pairs, "cancelled because", c.CancelReason)
 	}
 	if q := c.Queue; q != nil {
-		pairs = append(pairs, "urgency", string(q.Urgency), "waiting on", q.WaitingOnLabel, "next action", q.NextAction,
+		pairs = append(pairs, "urgency", output.State(q.Urgency), "waiting on", q.WaitingOnLabel, "next action", q.NextAction,
 			"in status for", inState(q), "sla", slaText(q))
 	}
-	output.Fields(f.Out, pairs...)
+	cmdutil.Fields(f, pairs...)
 	if c.Description != "" {
 		fmt.Fprintln(f.Out, "\ndescription:")
 		for _, line := range strings.Split(strings.TrimRight(c.Description, "\n"), "\n") {
@@ -67,15 +67,15 @@ func show(ctx context.Context, f *factory.Factory, c cases.Case) error {
 	}
 	if len(c.History) > 0 {
 		fmt.Fprintln(f.Out, "\nhistory:")
-		rows := make([][]string, 0, len(c.History))
+		rows := make([][]any, 0, len(c.History))
 		for _, h := range c.History {
 			from := "-"
 			if h.From != nil {
 				from = string(*h.From)
 			}
-			rows = append(rows, []string{h.ChangedAt.Format("2006-01-02 15:04:05"), from + " → " + string(h.To), by(h.ActorKind, h.ActorID), h.Reason})
+			rows = append(rows, []any{output.Time(h.ChangedAt), from + " → " + string(h.To), by(h.ActorKind, h.ActorID), h.Reason})
 		}
-		return output.Table(f.Out, []string{"WHEN", "CHANGE", "BY", "REASON"}, rows)
+		return cmdutil.Table(f, []string{"WHEN", "CHANGE", "BY", "REASON"}, rows)
 	}
 	return nil
 }
@@ -109,14 +109,14 @@ func inState(q *cases.Queue) string {
 }
 
 // slaText is the SLA standing in one phrase: state, which target, when due.
-func slaText(q *cases.Queue) string {
-	s := string(q.SLA.State)
+func slaText(q *cases.Queue) output.Seq {
+	s := output.Seq{output.State(q.SLA.State)}
 	if q.SLA.DueAt != nil {
-		s += " (" + q.SLA.Target + " due " + q.SLA.DueAt.Format(time.RFC3339)
+		s = append(s, " ("+q.SLA.Target+" due ", output.Time(*q.SLA.DueAt))
 		if q.SLA.Paused {
-			s += ", clock paused"
+			s = append(s, ", clock paused")
 		}
-		s += ")"
+		s = append(s, ")")
 	}
 	return s
 }
@@ -184,14 +184,14 @@ the time of its first page.`,
 			}
 			return cmdutil.PrintPage(f, page, "cases match",
 				[]string{"NUMBER", "STATUS", "PRIORITY", "CATEGORY", "TITLE", "ID", "URGENCY", "WAITING ON", "SLA", "SLA DUE", "IN STATUS"},
-				func(c cases.Case) []string {
-					row := []string{c.Number, string(c.Status), string(c.Priority), string(c.Category), c.Title, c.ID, "", "", "", "", ""}
+				func(c cases.Case) []any {
+					row := []any{c.Number, output.State(c.Status), output.State(c.Priority), string(c.Category), c.Title, output.ID(c.ID), "", "", "", "", ""}
 					if q := c.Queue; q != nil {
-						due := "-"
+						var due any = "-"
 						if q.SLA.DueAt != nil {
-							due = q.SLA.DueAt.Format(time.RFC3339)
+							due = output.Time(*q.SLA.DueAt)
 						}
-						copy(row[6:], []string{string(q.Urgency), q.WaitingOnLabel, string(q.SLA.State), due, inState(q)})
+						copy(row[6:], []any{output.State(q.Urgency), q.WaitingOnLabel, output.State(q.SLA.State), due, inState(q)})
 					}
 					return row
 				})

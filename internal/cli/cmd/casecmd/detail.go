@@ -35,7 +35,7 @@ and says when older ones were left out.`, cases.DetailLimit),
 				return err
 			}
 			if f.JSON {
-				return output.JSON(f.Out, d)
+				return cmdutil.PrintJSON(f, d)
 			}
 			return showDetail(cmd.Context(), f, d)
 		},
@@ -76,20 +76,20 @@ func showDetail(ctx context.Context, f *factory.Factory, d casedetail.Detail) er
 	}
 	if o := d.Origin; o != nil {
 		section("from the owner's request", false)
-		output.Fields(f.Out, "intent", o.ID, "status", o.Status, "title", o.Title, "text", o.Text)
+		cmdutil.Fields(f, "intent", o.ID, "status", output.State(o.Status), "title", o.Title, "text", o.Text)
 	}
 	section("participants", d.Participants.Truncated)
-	rows := [][]string{}
+	rows := [][]any{}
 	for _, p := range d.Participants.Items {
-		rows = append(rows, []string{string(p.Role), p.Name, contact(p), p.ID})
+		rows = append(rows, []any{string(p.Role), p.Name, contact(p), output.ID(p.ID)})
 	}
 	if err := table(f, []string{"ROLE", "NAME", "CONTACT", "ID"}, rows); err != nil {
 		return err
 	}
 	section("actions", d.Actions.Truncated)
-	rows = [][]string{}
+	rows = [][]any{}
 	for _, a := range d.Actions.Items {
-		rows = append(rows, []string{string(a.Status), string(a.Type), a.Title, a.ID})
+		rows = append(rows, []any{output.State(a.Status), string(a.Type), a.Title, output.ID(a.ID)})
 	}
 	if err := table(f, []string{"STATUS", "TYPE", "TITLE", "ID"}, rows); err != nil {
 		return err
@@ -98,17 +98,17 @@ func showDetail(ctx context.Context, f *factory.Factory, d casedetail.Detail) er
 		return err
 	}
 	section("notes", d.Notes.Truncated)
-	rows = [][]string{}
+	rows = [][]any{}
 	for _, n := range d.Notes.Items {
-		rows = append(rows, []string{n.CreatedAt.Format("2006-01-02 15:04:05"), string(n.Audience), string(n.Kind), by("HUMAN", n.AuthorID), n.Text})
+		rows = append(rows, []any{output.Time(n.CreatedAt), string(n.Audience), string(n.Kind), by("HUMAN", n.AuthorID), n.Text})
 	}
 	if err := table(f, []string{"WHEN", "AUDIENCE", "KIND", "BY", "TEXT"}, rows); err != nil {
 		return err
 	}
 	section("timeline", d.Timeline.Truncated)
-	rows = [][]string{}
+	rows = [][]any{}
 	for _, e := range d.Timeline.Items {
-		rows = append(rows, []string{e.At.Format("2006-01-02 15:04:05"), by(e.ActorKind, e.ActorID), e.Summary})
+		rows = append(rows, []any{output.Time(e.At), by(e.ActorKind, e.ActorID), e.Summary})
 	}
 	return table(f, []string{"WHEN", "BY", "WHAT"}, rows)
 }
@@ -117,60 +117,60 @@ func showDetail(ctx context.Context, f *factory.Factory, d casedetail.Detail) er
 func showDomainParts(f *factory.Factory, d casedetail.Detail, section func(string, bool)) error {
 	// Validity and expiry are instants (a date given on the command line
 	// lapses at the end of that day), shown as vendor quote shows them.
-	instant := func(t *time.Time) string {
+	instant := func(t *time.Time) any {
 		if t == nil {
 			return "-"
 		}
-		return t.UTC().Format(time.RFC3339)
+		return output.Time(*t)
 	}
 	section("documents", d.Documents.Truncated)
-	rows := [][]string{}
+	rows := [][]any{}
 	for _, x := range d.Documents.Items {
-		rows = append(rows, []string{x.Title, string(x.Category), string(x.Visibility), fmt.Sprint("v", x.Version), string(x.ReviewStatus), x.ID})
+		rows = append(rows, []any{x.Title, string(x.Category), string(x.Visibility), fmt.Sprint("v", x.Version), output.State(x.ReviewStatus), output.ID(x.ID)})
 	}
 	if err := table(f, []string{"TITLE", "CATEGORY", "VISIBILITY", "VERSION", "REVIEW", "ID"}, rows); err != nil {
 		return err
 	}
 	section("HOA approvals", d.Approvals.Truncated)
-	rows = [][]string{}
+	rows = [][]any{}
 	for _, x := range d.Approvals.Items {
-		rows = append(rows, []string{string(x.Status), string(x.Type), x.ContextName, x.ReferenceNumber, instant(x.ExpiresAt), x.ID})
+		rows = append(rows, []any{output.State(x.Status), string(x.Type), x.ContextName, x.ReferenceNumber, instant(x.ExpiresAt), output.ID(x.ID)})
 	}
 	if err := table(f, []string{"STATUS", "TYPE", "HOA", "REFERENCE", "EXPIRES", "ID"}, rows); err != nil {
 		return err
 	}
 	section("quotes", d.Quotes.Truncated)
-	rows = [][]string{}
+	rows = [][]any{}
 	for _, x := range d.Quotes.Items {
 		scope := x.ScopeKey
 		if scope == "" {
 			scope = "(whole case)"
 		}
-		rows = append(rows, []string{x.VendorName, scope, x.Amount + " " + x.Currency, instant(x.ValidUntil), string(x.Status), x.ID})
+		rows = append(rows, []any{x.VendorName, scope, x.Amount + " " + x.Currency, instant(x.ValidUntil), output.State(x.Status), output.ID(x.ID)})
 	}
 	if err := table(f, []string{"VENDOR", "SCOPE", "AMOUNT", "VALID UNTIL", "STATUS", "ID"}, rows); err != nil {
 		return err
 	}
 	section("visits", d.Visits.Truncated)
-	rows = [][]string{}
+	rows = [][]any{}
 	for _, x := range d.Visits.Items {
 		window := x.WindowStart.Format("2006-01-02 15:04") + " - " + x.WindowEnd.Format("15:04")
 		if !sameDay(x.WindowStart, x.WindowEnd) {
 			window = x.WindowStart.Format("2006-01-02 15:04") + " - " + x.WindowEnd.Format("2006-01-02 15:04")
 		}
-		rows = append(rows, []string{window, x.VendorName, string(x.Status), x.ID})
+		rows = append(rows, []any{window, x.VendorName, output.State(x.Status), output.ID(x.ID)})
 	}
 	if err := table(f, []string{"WINDOW", "VENDOR", "STATUS", "ID"}, rows); err != nil {
 		return err
 	}
 	section("invoices", d.Invoices.Truncated)
-	rows = [][]string{}
+	rows = [][]any{}
 	for _, x := range d.Invoices.Items {
 		due := "-"
 		if x.DueDate != nil {
 			due = *x.DueDate
 		}
-		rows = append(rows, []string{x.VendorName, x.Amount + " " + x.Currency, due, string(x.Status), x.ID})
+		rows = append(rows, []any{x.VendorName, x.Amount + " " + x.Currency, due, output.State(x.Status), output.ID(x.ID)})
 	}
 	if err := table(f, []string{"VENDOR", "AMOUNT", "DUE", "STATUS", "ID"}, rows); err != nil {
 		return err
@@ -185,9 +185,9 @@ func showDomainParts(f *factory.Factory, d casedetail.Detail, section func(strin
 	if audited {
 		header = append(header, "AUDIT DETAIL")
 	}
-	rows = [][]string{}
+	rows = [][]any{}
 	for _, x := range d.Decisions.Items {
-		row := []string{x.RecordedAt.Format("2006-01-02 15:04:05"), string(x.Category), x.Title, x.Summary}
+		row := []any{output.Time(x.RecordedAt), string(x.Category), x.Title, x.Summary}
 		if audited {
 			a := ""
 			if x.Audit != nil {
@@ -207,12 +207,12 @@ func sameDay(a, b time.Time) bool {
 }
 
 // table prints rows, or "none" for an empty section.
-func table(f *factory.Factory, header []string, rows [][]string) error {
+func table(f *factory.Factory, header []string, rows [][]any) error {
 	if len(rows) == 0 {
 		_, err := fmt.Fprintln(f.Out, "  none")
 		return err
 	}
-	return output.Table(f.Out, header, rows)
+	return cmdutil.Table(f, header, rows)
 }
 
 // displayNames names users for display, as actorNames does for a case; a

@@ -24,8 +24,8 @@ func newNoteCommands(f *factory.Factory) []*cobra.Command {
 
 func printNote(f *factory.Factory, n cases.Note) error {
 	return cmdutil.Print(f, n, func() {
-		output.Fields(f.Out, "id", n.ID, "case", n.CaseID, "audience", string(n.Audience), "kind", string(n.Kind),
-			"by", n.AuthorID, "at", n.CreatedAt.Format("2006-01-02 15:04:05"), "text", n.Text)
+		cmdutil.Fields(f, "id", n.ID, "case", n.CaseID, "audience", string(n.Audience), "kind", string(n.Kind),
+			"by", n.AuthorID, "at", output.Time(n.CreatedAt), "text", n.Text)
 	})
 }
 
@@ -70,8 +70,8 @@ func newNoteList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "notes", []string{"WHEN", "AUDIENCE", "KIND", "BY", "TEXT", "ID"},
-				func(n cases.Note) []string {
-					return []string{n.CreatedAt.Format("2006-01-02 15:04:05"), string(n.Audience), string(n.Kind), n.AuthorID, n.Text, n.ID}
+				func(n cases.Note) []any {
+					return []any{output.Time(n.CreatedAt), string(n.Audience), string(n.Kind), n.AuthorID, n.Text, output.ID(n.ID)}
 				})
 		},
 	}
@@ -94,7 +94,7 @@ func newClarify(f *factory.Factory, use, short, procedure, example string) *cobr
 				return err
 			}
 			return cmdutil.Print(f, out, func() {
-				output.Fields(f.Out, "case", out.Case.Number, "status", string(out.Case.Status), "note", out.Note.ID,
+				cmdutil.Fields(f, "case", out.Case.Number, "status", output.State(out.Case.Status), "note", out.Note.ID,
 					"kind", string(out.Note.Kind), "text", out.Note.Text)
 			})
 		},

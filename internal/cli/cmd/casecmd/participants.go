@@ -21,7 +21,7 @@ func newParticipant(f *factory.Factory) *cobra.Command {
 
 func printParticipant(f *factory.Factory, p cases.Participant) error {
 	return cmdutil.Print(f, p, func() {
-		pairs := []string{"id", p.ID, "case", p.CaseID, "role", string(p.Role), "name", p.Name}
+		pairs := []any{"id", p.ID, "case", p.CaseID, "role", string(p.Role), "name", p.Name}
 		if p.UserID != nil {
 			pairs = append(pairs, "user", *p.UserID)
 		}
@@ -30,7 +30,7 @@ func printParticipant(f *factory.Factory, p cases.Participant) error {
 				pairs = append(pairs, kv[0], kv[1])
 			}
 		}
-		output.Fields(f.Out, pairs...)
+		cmdutil.Fields(f, pairs...)
 	})
 }
 
@@ -96,11 +96,11 @@ func newParticipantList(f *factory.Factory) *cobra.Command {
 					fmt.Fprintln(f.ErrOut, "no participants")
 					return
 				}
-				rows := make([][]string, 0, len(out.Items))
+				rows := make([][]any, 0, len(out.Items))
 				for _, p := range out.Items {
-					rows = append(rows, []string{string(p.Role), p.Name, contact(p), p.ID})
+					rows = append(rows, []any{string(p.Role), p.Name, contact(p), output.ID(p.ID)})
 				}
-				_ = output.Table(f.Out, []string{"ROLE", "NAME", "CONTACT", "ID"}, rows)
+				_ = cmdutil.Table(f, []string{"ROLE", "NAME", "CONTACT", "ID"}, rows)
 			})
 		},
 	}

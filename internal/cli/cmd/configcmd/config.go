@@ -6,7 +6,6 @@ import (
 
 	"github.com/hestami/concierge/internal/cli/cmdutil"
 	"github.com/hestami/concierge/internal/cli/factory"
-	"github.com/hestami/concierge/internal/cli/output"
 	"github.com/hestami/concierge/internal/config"
 )
 
@@ -24,11 +23,11 @@ the file (database.url) and underscores in the environment (HESTAMI_DATABASE_URL
 			}
 			settings := config.Effective(f.Viper, cfg, flagChanged)
 			return cmdutil.Print(f, map[string]any{"file": cfg.File, "settings": settings}, func() {
-				rows := make([][]string, 0, len(settings))
+				rows := make([][]any, 0, len(settings))
 				for _, s := range settings {
-					rows = append(rows, []string{s.Key, s.Value, s.Source})
+					rows = append(rows, []any{s.Key, s.Value, s.Source})
 				}
-				output.Table(f.Out, []string{"KEY", "VALUE", "SOURCE"}, rows)
+				cmdutil.Table(f, []string{"KEY", "VALUE", "SOURCE"}, rows)
 			})
 		}})
 	return cmd

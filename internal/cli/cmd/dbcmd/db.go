@@ -9,7 +9,6 @@ import (
 
 	"github.com/hestami/concierge/internal/cli/cmdutil"
 	"github.com/hestami/concierge/internal/cli/factory"
-	"github.com/hestami/concierge/internal/cli/output"
 	"github.com/hestami/concierge/internal/config"
 	"github.com/hestami/concierge/internal/pgcluster"
 )
@@ -66,7 +65,7 @@ it on demand and leave it running; 'hestami db stop' stops it cleanly.`,
 						AppURL: c.URL(pgcluster.RuntimeRole, factory.DatabaseName)}
 				}
 				return cmdutil.Print(f, st, func() {
-					output.Fields(f.Out, "mode", st.Mode, "running", fmt.Sprint(st.Running), "data dir", st.DataDir,
+					cmdutil.Fields(f, "mode", st.Mode, "running", fmt.Sprint(st.Running), "data dir", st.DataDir,
 						"binaries", st.BinDir, "owner url", st.OwnerURL, "log", st.Log)
 				})
 			}},

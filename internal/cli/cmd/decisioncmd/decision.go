@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -62,9 +61,9 @@ Categories: ` + strings.Join(decision.Categories.Strings(), ", ") + `.`,
 
 func show(f *factory.Factory, d decision.Decision) error {
 	return cmdutil.Print(f, d, func() {
-		pairs := []string{"id", d.ID, "sequence", fmt.Sprint(d.Sequence), "category", string(d.Category), "title", d.Title,
+		pairs := []any{"id", d.ID, "sequence", fmt.Sprint(d.Sequence), "category", string(d.Category), "title", d.Title,
 			"summary", d.Summary, "rationale", d.Rationale, "case", deref(d.CaseID), "property", deref(d.PropertyID),
-			"recorded", d.RecordedAt.UTC().Format(time.RFC3339), "actor", d.ActorID + " (" + d.ActorKind + ")",
+			"recorded", output.Time(d.RecordedAt), "actor", d.ActorID + " (" + d.ActorKind + ")",
 			"authority", authorityOf(d)}
 		if d.RefersTo != nil {
 			pairs = append(pairs, "refers to", string(*d.Relation)+" of "+*d.RefersTo)
@@ -86,7 +85,7 @@ func show(f *factory.Factory, d decision.Decision) error {
 			}
 		}
 		pairs = append(pairs, "hash", d.Hash, "previous hash", d.PrevHash)
-		output.Fields(f.Out, pairs...)
+		cmdutil.Fields(f, pairs...)
 	})
 }
 
@@ -242,8 +241,8 @@ func newList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "decisions", []string{"SEQ", "ID", "RECORDED", "CATEGORY", "TITLE", "ACTOR", "AUTHORITY"},
-				func(d decision.Decision) []string {
-					return []string{fmt.Sprint(d.Sequence), d.ID, d.RecordedAt.UTC().Format(time.RFC3339), string(d.Category), d.Title,
+				func(d decision.Decision) []any {
+					return []any{fmt.Sprint(d.Sequence), output.ID(d.ID), output.Time(d.RecordedAt), string(d.Category), d.Title,
 						d.ActorID, authorityOf(d)}
 				})
 		},
@@ -306,7 +305,7 @@ leaves a shorter valid chain: compare the head printed with one you noted.`,
 				if !r.Valid {
 					status = "BROKEN"
 				}
-				output.Fields(f.Out, "chain", status, "organization", r.OrganizationID, "entries verified", fmt.Sprint(r.Entries),
+				cmdutil.Fields(f, "chain", output.State(status), "organization", r.OrganizationID, "entries verified", fmt.Sprint(r.Entries),
 					"head", fmt.Sprintf("%d %s", r.HeadSequence, r.HeadHash))
 			}); err != nil {
 				return err
@@ -379,7 +378,7 @@ the same. Check the file with "hestami decision verify --file FILE".`,
 				if h.Audit {
 					audit = "included"
 				}
-				output.Fields(f.Out, "exported", out, "entries", fmt.Sprint(h.HeadSequence),
+				cmdutil.Fields(f, "exported", out, "entries", fmt.Sprint(h.HeadSequence),
 					"head", fmt.Sprintf("%d %s", h.HeadSequence, h.HeadHash), "audit part", audit)
 			})
 		},

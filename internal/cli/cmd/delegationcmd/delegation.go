@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,7 +39,7 @@ Authority types: ` + strings.Join(delegation.AuthorityTypes.Strings(), ", ") + `
 
 func show(f *factory.Factory, d delegation.Delegation) error {
 	return cmdutil.Print(f, d, func() {
-		output.Fields(f.Out, "id", d.ID, "status", string(d.Status), "delegate", d.DelegateID, "granted by", d.GrantorID,
+		cmdutil.Fields(f, "id", d.ID, "status", output.State(d.Status), "delegate", d.DelegateID, "granted by", d.GrantorID,
 			"types", typesOf(d), "properties", strings.Join(d.PropertyIDs, ", "), "limit", limitOf(d), "expires", expiresOf(d))
 	})
 }
@@ -60,11 +59,11 @@ func limitOf(d delegation.Delegation) string {
 	return d.Limit.String()
 }
 
-func expiresOf(d delegation.Delegation) string {
+func expiresOf(d delegation.Delegation) any {
 	if d.ExpiresAt == nil {
 		return "never (until revoked)"
 	}
-	return d.ExpiresAt.UTC().Format(time.RFC3339)
+	return output.Time(*d.ExpiresAt)
 }
 
 // moneyFlag reads "5000.00 USD" into an exact amount.
@@ -185,8 +184,8 @@ func newList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "grants", []string{"ID", "STATUS", "DELEGATE", "TYPES", "PROPERTIES", "LIMIT", "EXPIRES"},
-				func(d delegation.Delegation) []string {
-					return []string{d.ID, string(d.Status), d.DelegateID, typesOf(d), fmt.Sprint(len(d.PropertyIDs)), limitOf(d), expiresOf(d)}
+				func(d delegation.Delegation) []any {
+					return []any{output.ID(d.ID), output.State(d.Status), d.DelegateID, typesOf(d), fmt.Sprint(len(d.PropertyIDs)), limitOf(d), expiresOf(d)}
 				})
 		},
 	}

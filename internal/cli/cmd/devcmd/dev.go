@@ -9,7 +9,6 @@ import (
 
 	"github.com/hestami/concierge/internal/cli/cmdutil"
 	"github.com/hestami/concierge/internal/cli/factory"
-	"github.com/hestami/concierge/internal/cli/output"
 	"github.com/hestami/concierge/internal/demo"
 )
 
@@ -40,9 +39,9 @@ Running it again reuses what exists and prints new demo tokens.`,
 					keys = append(keys, k)
 				}
 				sort.Strings(keys)
-				rows := [][]string{}
+				rows := [][]any{}
 				for _, k := range keys {
-					rows = append(rows, []string{"org", k, r.Organizations[k]})
+					rows = append(rows, []any{"org", k, r.Organizations[k]})
 				}
 				emails := make([]string, 0, len(r.Users))
 				for e := range r.Users {
@@ -50,12 +49,12 @@ Running it again reuses what exists and prints new demo tokens.`,
 				}
 				sort.Strings(emails)
 				for _, e := range emails {
-					rows = append(rows, []string{"user", e + " (" + r.Users[e].Role + ")", r.Users[e].ID})
+					rows = append(rows, []any{"user", e + " (" + r.Users[e].Role + ")", r.Users[e].ID})
 				}
 				for _, c := range r.Cases {
-					rows = append(rows, []string{"case", c.Number + " " + c.Status, c.Title})
+					rows = append(rows, []any{"case", c.Number + " " + c.Status, c.Title})
 				}
-				output.Table(f.Out, []string{"KIND", "NAME", "ID"}, rows)
+				cmdutil.Table(f, []string{"KIND", "NAME", "ID"}, rows)
 				fmt.Fprintln(f.ErrOut, "demo tokens: hestami dev seed --json")
 			})
 		},

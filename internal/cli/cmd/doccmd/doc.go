@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -42,9 +41,9 @@ Categories: ` + strings.Join(document.Categories.Strings(), ", ") + `.`,
 
 func show(f *factory.Factory, d document.Document) error {
 	return cmdutil.Print(f, d, func() {
-		output.Fields(f.Out, "id", d.ID, "title", d.Title, "version", versionOf(d), "category", string(d.Category),
+		cmdutil.Fields(f, "id", d.ID, "title", d.Title, "version", versionOf(d), "category", string(d.Category),
 			"visibility", string(d.Visibility), "type", d.MediaType, "size", fmt.Sprint(d.Size), "sha256", d.SHA256,
-			"bound to", boundTo(d), "review", reviewOf(d), "uploaded", d.CreatedAt.UTC().Format(time.RFC3339)+" by "+d.UploadedBy)
+			"bound to", boundTo(d), "review", reviewOf(d), "uploaded", output.Seq{output.Time(d.CreatedAt), " by " + d.UploadedBy})
 	})
 }
 
@@ -193,8 +192,8 @@ func newGet(f *factory.Factory) *cobra.Command {
 	}
 }
 
-func row(d document.Document) []string {
-	return []string{d.ID, d.Title, fmt.Sprint(d.Version), string(d.Category), string(d.Visibility), d.MediaType, fmt.Sprint(d.Size), string(d.ReviewStatus)}
+func row(d document.Document) []any {
+	return []any{output.ID(d.ID), d.Title, fmt.Sprint(d.Version), string(d.Category), string(d.Visibility), d.MediaType, fmt.Sprint(d.Size), output.State(d.ReviewStatus)}
 }
 
 var header = []string{"ID", "TITLE", "VERSION", "CATEGORY", "VISIBILITY", "TYPE", "SIZE", "REVIEW"}
@@ -269,12 +268,12 @@ content. Matches are shown with the found words in [brackets].`,
 					fmt.Fprintln(f.ErrOut, "no matching documents")
 					return
 				}
-				rows := make([][]string, 0, len(res.Items))
+				rows := make([][]any, 0, len(res.Items))
 				for _, h := range res.Items {
-					rows = append(rows, []string{h.Document.ID, h.Document.Title, string(h.Document.Category),
+					rows = append(rows, []any{output.ID(h.Document.ID), h.Document.Title, string(h.Document.Category),
 						strings.Join(strings.Fields(h.Snippet), " ")})
 				}
-				_ = output.Table(f.Out, []string{"ID", "TITLE", "CATEGORY", "MATCH"}, rows)
+				_ = cmdutil.Table(f, []string{"ID", "TITLE", "CATEGORY", "MATCH"}, rows)
 			})
 		},
 	}

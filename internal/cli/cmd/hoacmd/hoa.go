@@ -43,11 +43,11 @@ it back to IN_PROGRESS once no other submission to that HOA is open.
 	return cmd
 }
 
-func when(t *time.Time) string {
+func when(t *time.Time) any {
 	if t == nil {
 		return "—"
 	}
-	return t.UTC().Format(time.RFC3339)
+	return output.Time(*t)
 }
 
 // contactFlag reads "NAME[;ROLE[;EMAIL[;PHONE]]]".
@@ -95,7 +95,7 @@ func newContextCmd(f *factory.Factory) *cobra.Command {
 
 func showContext(f *factory.Factory, c hoa.Context) error {
 	return cmdutil.Print(f, c, func() {
-		output.Fields(f.Out, "id", c.ID, "name", c.Name, "property", c.PropertyID, "contacts", contactsOf(c.Contacts),
+		cmdutil.Fields(f, "id", c.ID, "name", c.Name, "property", c.PropertyID, "contacts", contactsOf(c.Contacts),
 			"portal", c.PortalURL, "portal notes", c.PortalNotes)
 	})
 }
@@ -202,7 +202,7 @@ func newContextList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "HOA contexts", []string{"ID", "NAME", "PROPERTY", "CONTACTS"},
-				func(c hoa.Context) []string { return []string{c.ID, c.Name, c.PropertyID, contactsOf(c.Contacts)} })
+				func(c hoa.Context) []any { return []any{output.ID(c.ID), c.Name, c.PropertyID, contactsOf(c.Contacts)} })
 		},
 	}
 	cmd.Flags().StringVar(&in.PropertyID, "property", "", "only this property's")
@@ -221,7 +221,7 @@ func newRuleCmd(f *factory.Factory) *cobra.Command {
 
 func showRule(f *factory.Factory, r hoa.Rule) error {
 	return cmdutil.Print(f, r, func() {
-		output.Fields(f.Out, "id", r.ID, "context", r.ContextID, "category", string(r.Category), "text", r.Text,
+		cmdutil.Fields(f, "id", r.ID, "context", r.ContextID, "category", string(r.Category), "text", r.Text,
 			"source", "document "+r.DocumentID+", page "+strconv.Itoa(r.Page), "completeness", r.Completeness)
 	})
 }
@@ -281,14 +281,14 @@ func newRuleList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			if f.JSON {
-				return output.JSON(f.Out, page)
+				return cmdutil.PrintJSON(f, page)
 			}
 			// On stderr, so a pipe still gets only rows.
 			fmt.Fprintf(f.ErrOut, "HOA rules %s\n", page.Completeness)
 			return cmdutil.PrintPage(f, listing.Page[hoa.Rule]{Items: page.Items, NextCursor: page.NextCursor}, "rules recorded",
 				[]string{"ID", "CATEGORY", "SOURCE", "TEXT"},
-				func(r hoa.Rule) []string {
-					return []string{r.ID, string(r.Category), "doc " + r.DocumentID + " p." + strconv.Itoa(r.Page), r.Text}
+				func(r hoa.Rule) []any {
+					return []any{output.ID(r.ID), string(r.Category), "doc " + r.DocumentID + " p." + strconv.Itoa(r.Page), r.Text}
 				})
 		},
 	}
@@ -316,8 +316,8 @@ func outcomeOf(a hoa.Approval) string {
 
 func showApproval(f *factory.Factory, a hoa.Approval) error {
 	return cmdutil.Print(f, a, func() {
-		output.Fields(f.Out, "id", a.ID, "case", a.CaseNumber, "HOA", a.ContextName, "type", string(a.Type),
-			"status", string(a.Status), "decision", outcomeOf(a), "reference", a.ReferenceNumber,
+		cmdutil.Fields(f, "id", a.ID, "case", a.CaseNumber, "HOA", a.ContextName, "type", string(a.Type),
+			"status", output.State(a.Status), "decision", output.State(outcomeOf(a)), "reference", a.ReferenceNumber,
 			"submitted", when(a.SubmittedAt), "decided", when(a.DecidedAt), "expires", when(a.ExpiresAt),
 			"conditions", a.Conditions, "notes", a.DecisionNotes, "evidence", strings.Join(a.EvidenceDocumentIDs, ", "))
 	})
@@ -442,8 +442,8 @@ func newApprovalList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "HOA approvals", []string{"ID", "CASE", "HOA", "TYPE", "STATUS", "SUBMITTED", "EXPIRES"},
-				func(a hoa.Approval) []string {
-					return []string{a.ID, a.CaseNumber, a.ContextName, string(a.Type), string(a.Status), when(a.SubmittedAt), when(a.ExpiresAt)}
+				func(a hoa.Approval) []any {
+					return []any{output.ID(a.ID), a.CaseNumber, a.ContextName, string(a.Type), output.State(a.Status), when(a.SubmittedAt), when(a.ExpiresAt)}
 				})
 		},
 	}

@@ -4,7 +4,6 @@ package intentcmd
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,11 +29,11 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 // cues it matched, and a person's override, each labelled as what it is.
 func show(f *factory.Factory, i intent.Intent) error {
 	if f.JSON {
-		return output.JSON(f.Out, i)
+		return cmdutil.PrintJSON(f, i)
 	}
-	pairs := []string{"id", i.ID, "title", i.Title, "status", string(i.Status), "property", i.PropertyID}
+	pairs := []any{"id", i.ID, "title", i.Title, "status", output.State(i.Status), "property", i.PropertyID}
 	if i.Category != "" {
-		pairs = append(pairs, "category", string(i.Category), "priority", string(i.Priority))
+		pairs = append(pairs, "category", string(i.Category), "priority", output.State(i.Priority))
 	}
 	if i.CaseNumber != nil {
 		pairs = append(pairs, "case", *i.CaseNumber)
@@ -55,33 +54,33 @@ func show(f *factory.Factory, i intent.Intent) error {
 	if c.AccessNotes != "" {
 		pairs = append(pairs, "access notes", c.AccessNotes)
 	}
-	pairs = append(pairs, "created", i.CreatedAt.Format(time.RFC3339))
-	output.Fields(f.Out, pairs...)
+	pairs = append(pairs, "created", output.Time(i.CreatedAt))
+	cmdutil.Fields(f, pairs...)
 	fmt.Fprintln(f.Out, "\ntext:")
 	for _, line := range strings.Split(strings.TrimRight(i.Text, "\n"), "\n") {
 		fmt.Fprintln(f.Out, "  "+output.Escape(line))
 	}
 	if p := i.Proposal; p != nil {
 		fmt.Fprintf(f.Out, "\nproposed by %s %s (a recommendation):\n", output.Escape(p.Classifier), output.Escape(p.Version))
-		output.Fields(f.Out, "category", string(p.Category), "priority", string(p.Priority), "confidence", fmt.Sprintf("%.2f", p.Confidence))
+		cmdutil.Fields(f, "category", string(p.Category), "priority", string(p.Priority), "confidence", fmt.Sprintf("%.2f", p.Confidence))
 		if len(p.Cues) > 0 {
-			rows := make([][]string, 0, len(p.Cues))
+			rows := make([][]any, 0, len(p.Cues))
 			for _, c := range p.Cues {
 				note := ""
 				if c.Negated {
 					note = "negated"
 				}
-				rows = append(rows, []string{c.Phrase, string(c.Category), string(c.Priority), note})
+				rows = append(rows, []any{c.Phrase, string(c.Category), string(c.Priority), note})
 			}
 			fmt.Fprintln(f.Out, "cues:")
-			if err := output.Table(f.Out, []string{"PHRASE", "CATEGORY", "PRIORITY", "NOTE"}, rows); err != nil {
+			if err := cmdutil.Table(f, []string{"PHRASE", "CATEGORY", "PRIORITY", "NOTE"}, rows); err != nil {
 				return err
 			}
 		}
 	}
 	if o := i.Override; o != nil {
 		fmt.Fprintln(f.Out, "\noverridden by a person:")
-		pairs := []string{"by", o.By, "at", o.At.Format(time.RFC3339)}
+		pairs := []any{"by", o.By, "at", output.Time(o.At)}
 		if o.Category != "" {
 			pairs = append(pairs, "category", string(o.Category))
 		}
@@ -91,7 +90,7 @@ func show(f *factory.Factory, i intent.Intent) error {
 		if o.Reason != "" {
 			pairs = append(pairs, "reason", o.Reason)
 		}
-		output.Fields(f.Out, pairs...)
+		cmdutil.Fields(f, pairs...)
 	}
 	return nil
 }
@@ -209,12 +208,12 @@ func newList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "intents match", []string{"STATUS", "PRIORITY", "CATEGORY", "TITLE", "CASE", "ID"},
-				func(i intent.Intent) []string {
+				func(i intent.Intent) []any {
 					num := ""
 					if i.CaseNumber != nil {
 						num = *i.CaseNumber
 					}
-					return []string{string(i.Status), string(i.Priority), string(i.Category), i.Title, num, i.ID}
+					return []any{output.State(i.Status), output.State(i.Priority), string(i.Category), i.Title, num, output.ID(i.ID)}
 				})
 		},
 	}

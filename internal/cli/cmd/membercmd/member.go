@@ -24,7 +24,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cmdutil.Print(f, m, func() { output.Fields(f.Out, "membership", m.ID, "user", m.Email, "role", m.Role) })
+			return cmdutil.Print(f, m, func() { cmdutil.Fields(f, "membership", m.ID, "user", m.Email, "role", m.Role) })
 		}}
 	add.Flags().StringVar(&org, "org", "", "organization id")
 	add.Flags().StringVar(&user, "user", "", "user id or e-mail")
@@ -41,11 +41,11 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.Print(f, ms, func() {
-				rows := make([][]string, 0, len(ms))
+				rows := make([][]any, 0, len(ms))
 				for _, m := range ms {
-					rows = append(rows, []string{m.Email, m.Role, m.UserID})
+					rows = append(rows, []any{m.Email, m.Role, output.ID(m.UserID)})
 				}
-				output.Table(f.Out, []string{"EMAIL", "ROLE", "USER ID"}, rows)
+				cmdutil.Table(f, []string{"EMAIL", "ROLE", "USER ID"}, rows)
 			})
 		}}
 	cmd.AddCommand(add, list)

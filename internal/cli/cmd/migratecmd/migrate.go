@@ -52,15 +52,15 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 					return err
 				}
 				return cmdutil.Print(f, list, func() {
-					rows := make([][]string, 0, len(list))
+					rows := make([][]any, 0, len(list))
 					for _, m := range list {
-						state, at := "pending", ""
+						state, at := "pending", any("")
 						if m.AppliedAt != nil {
-							state, at = "applied", m.AppliedAt.Format("2006-01-02 15:04:05")
+							state, at = "applied", output.Time(*m.AppliedAt)
 						}
-						rows = append(rows, []string{m.Version, state, at})
+						rows = append(rows, []any{m.Version, state, at})
 					}
-					output.Table(f.Out, []string{"VERSION", "STATE", "APPLIED AT"}, rows)
+					cmdutil.Table(f, []string{"VERSION", "STATE", "APPLIED AT"}, rows)
 				})
 			}},
 	)

@@ -25,7 +25,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cmdutil.Print(f, o, func() { output.Fields(f.Out, "id", o.ID, "name", o.Name, "type", o.Type) })
+			return cmdutil.Print(f, o, func() { cmdutil.Fields(f, "id", o.ID, "name", o.Name, "type", o.Type) })
 		}}
 	create.Flags().StringVar(&name, "name", "", "organization name")
 	create.Flags().StringVar(&typ, "type", "", "one of "+identity.OrgTypes.Help())
@@ -40,11 +40,11 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.Print(f, orgs, func() {
-				rows := make([][]string, 0, len(orgs))
+				rows := make([][]any, 0, len(orgs))
 				for _, o := range orgs {
-					rows = append(rows, []string{o.ID, o.Type, o.Name})
+					rows = append(rows, []any{output.ID(o.ID), o.Type, o.Name})
 				}
-				output.Table(f.Out, []string{"ID", "TYPE", "NAME"}, rows)
+				cmdutil.Table(f, []string{"ID", "TYPE", "NAME"}, rows)
 			})
 		}}
 	var org, operator string
@@ -58,7 +58,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cmdutil.Print(f, e, func() { output.Fields(f.Out, "engagement", e.ID, "status", e.Status) })
+			return cmdutil.Print(f, e, func() { cmdutil.Fields(f, "engagement", e.ID, "status", e.Status) })
 		}}
 	engage.Flags().StringVar(&org, "owner-org", "", "the owner organization id")
 	engage.Flags().StringVar(&operator, "operator", "", "the PLATFORM_OPERATOR organization id")

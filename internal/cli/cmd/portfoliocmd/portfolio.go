@@ -28,8 +28,8 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 
 func show(f *factory.Factory, p portfolio.Portfolio) error {
 	return cmdutil.Print(f, p, func() {
-		output.Fields(f.Out, "id", p.ID, "name", p.Name, "description", p.Description,
-			"properties", strings.Join(p.PropertyIDs, ", "), "updated", p.UpdatedAt.Format("2006-01-02 15:04"))
+		cmdutil.Fields(f, "id", p.ID, "name", p.Name, "description", p.Description,
+			"properties", strings.Join(p.PropertyIDs, ", "), "updated", output.Time(p.UpdatedAt))
 	})
 }
 
@@ -82,8 +82,8 @@ func newList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "portfolios", []string{"ID", "NAME", "PROPERTIES"},
-				func(p portfolio.Portfolio) []string {
-					return []string{p.ID, p.Name, strconv.Itoa(len(p.PropertyIDs))}
+				func(p portfolio.Portfolio) []any {
+					return []any{output.ID(p.ID), p.Name, strconv.Itoa(len(p.PropertyIDs))}
 				})
 		},
 	}
@@ -157,7 +157,7 @@ func newSummary(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			if f.JSON {
-				return output.JSON(f.Out, s)
+				return cmdutil.PrintJSON(f, s)
 			}
 			return printSummary(f, s)
 		},
@@ -184,21 +184,21 @@ func printSummary(f *factory.Factory, s portfolio.Summary) error {
 	if s.PortfolioID != "" {
 		scope = "portfolio " + s.PortfolioName + " (" + s.PortfolioID + ")"
 	}
-	output.Fields(f.Out, "summary of", scope, "properties", strconv.Itoa(s.PropertyCount),
+	cmdutil.Fields(f, "summary of", scope, "properties", strconv.Itoa(s.PropertyCount),
 		"open cases", strconv.Itoa(s.OpenCases), "pending approvals", strconv.Itoa(s.PendingApprovals), "spend", money(s.Spend))
 	fmt.Fprintln(f.Out)
-	var rows [][]string
+	var rows [][]any
 	for _, c := range s.OpenCasesByStatus {
-		rows = append(rows, []string{"status", string(c.Status), strconv.Itoa(c.Count), "", ""})
+		rows = append(rows, []any{"status", output.State(c.Status), strconv.Itoa(c.Count), "", ""})
 	}
 	for _, c := range s.OpenCasesByPriority {
-		rows = append(rows, []string{"priority", string(c.Priority), strconv.Itoa(c.Count), "", ""})
+		rows = append(rows, []any{"priority", output.State(c.Priority), strconv.Itoa(c.Count), "", ""})
 	}
 	for _, p := range s.Properties {
-		rows = append(rows, []string{"property", p.Name, strconv.Itoa(p.OpenCases), strconv.Itoa(p.PendingApprovals), money(p.Spend)})
+		rows = append(rows, []any{"property", p.Name, strconv.Itoa(p.OpenCases), strconv.Itoa(p.PendingApprovals), money(p.Spend)})
 	}
 	for _, m := range s.SpendByMonth {
-		rows = append(rows, []string{"month", m.Month, "", "", money(m.Spend)})
+		rows = append(rows, []any{"month", m.Month, "", "", money(m.Spend)})
 	}
-	return output.Table(f.Out, []string{"BY", "", "OPEN CASES", "PENDING APPROVALS", "SPEND"}, rows)
+	return cmdutil.Table(f, []string{"BY", "", "OPEN CASES", "PENDING APPROVALS", "SPEND"}, rows)
 }

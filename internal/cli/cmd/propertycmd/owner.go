@@ -45,8 +45,8 @@ func datesOf(o ownership.Ownership) string {
 
 func showOwner(f *factory.Factory, o ownership.Ownership) error {
 	return cmdutil.Print(f, o, func() {
-		output.Fields(f.Out, "id", o.ID, "property", o.PropertyID, "party", partyOf(o), "role", string(o.Role),
-			"status", string(o.Status), "percentage", percentOf(o), "effective", datesOf(o))
+		cmdutil.Fields(f, "id", o.ID, "property", o.PropertyID, "party", partyOf(o), "role", string(o.Role),
+			"status", output.State(o.Status), "percentage", percentOf(o), "effective", datesOf(o))
 	})
 }
 
@@ -112,8 +112,8 @@ func newOwnerList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "ownership records", []string{"ID", "PARTY", "ROLE", "STATUS", "PERCENT", "EFFECTIVE"},
-				func(o ownership.Ownership) []string {
-					return []string{o.ID, partyOf(o), string(o.Role), string(o.Status), percentOf(o), datesOf(o)}
+				func(o ownership.Ownership) []any {
+					return []any{output.ID(o.ID), partyOf(o), string(o.Role), output.State(o.Status), percentOf(o), datesOf(o)}
 				})
 		},
 	}

@@ -25,9 +25,9 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 func show(f *factory.Factory, p property.Property) error {
 	return cmdutil.Print(f, p, func() {
 		a := p.Address
-		output.Fields(f.Out, "id", p.ID, "name", p.Name, "type", string(p.Type),
+		cmdutil.Fields(f, "id", p.ID, "name", p.Name, "type", string(p.Type),
 			"address", fmt.Sprintf("%s %s, %s %s %s, %s", a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country),
-			"active", strconv.FormatBool(p.Active), "updated", p.UpdatedAt.Format("2006-01-02 15:04"))
+			"active", strconv.FormatBool(p.Active), "updated", output.Time(p.UpdatedAt))
 	})
 }
 
@@ -93,8 +93,8 @@ func newList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "properties", []string{"ID", "NAME", "TYPE", "CITY", "ACTIVE"},
-				func(p property.Property) []string {
-					return []string{p.ID, p.Name, string(p.Type), p.Address.City, strconv.FormatBool(p.Active)}
+				func(p property.Property) []any {
+					return []any{output.ID(p.ID), p.Name, string(p.Type), p.Address.City, strconv.FormatBool(p.Active)}
 				})
 		},
 	}

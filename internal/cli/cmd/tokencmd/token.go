@@ -60,15 +60,15 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 			}
 			return cmdutil.Print(f, tokens, func() {
 				now := time.Now()
-				rows := make([][]string, 0, len(tokens))
+				rows := make([][]any, 0, len(tokens))
 				for _, t := range tokens {
-					revoked := "-"
+					var revoked any = "-"
 					if t.RevokedAt != nil {
-						revoked = t.RevokedAt.Format(time.RFC3339)
+						revoked = output.Time(*t.RevokedAt)
 					}
-					rows = append(rows, []string{t.ID, t.Name, t.State(now), t.CreatedAt.Format(time.RFC3339), t.ExpiresAt.Format(time.RFC3339), revoked})
+					rows = append(rows, []any{output.ID(t.ID), t.Name, output.State(t.State(now)), output.Time(t.CreatedAt), output.Time(t.ExpiresAt), revoked})
 				}
-				output.Table(f.Out, []string{"ID", "NAME", "STATE", "CREATED", "EXPIRES", "REVOKED"}, rows)
+				cmdutil.Table(f, []string{"ID", "NAME", "STATE", "CREATED", "EXPIRES", "REVOKED"}, rows)
 			})
 		}}
 	list.Flags().StringVar(&listUser, "user", "", "user id or e-mail")

@@ -23,7 +23,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cmdutil.Print(f, u, func() { output.Fields(f.Out, "id", u.ID, "email", u.Email, "name", u.DisplayName) })
+			return cmdutil.Print(f, u, func() { cmdutil.Fields(f, "id", u.ID, "email", u.Email, "name", u.DisplayName) })
 		}}
 	create.Flags().StringVar(&email, "email", "", "e-mail address")
 	create.Flags().StringVar(&name, "name", "", "display name")
@@ -38,11 +38,11 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.Print(f, users, func() {
-				rows := make([][]string, 0, len(users))
+				rows := make([][]any, 0, len(users))
 				for _, u := range users {
-					rows = append(rows, []string{u.ID, u.Email, u.DisplayName})
+					rows = append(rows, []any{output.ID(u.ID), u.Email, u.DisplayName})
 				}
-				output.Table(f.Out, []string{"ID", "EMAIL", "NAME"}, rows)
+				cmdutil.Table(f, []string{"ID", "EMAIL", "NAME"}, rows)
 			})
 		}}
 	cmd.AddCommand(create, list)

@@ -32,10 +32,10 @@ whose limit covers the amount; over it, it is refused, naming the limit.`,
 
 func showInvoice(f *factory.Factory, i vendor.Invoice) error {
 	return cmdutil.Print(f, i, func() {
-		output.Fields(f.Out, "id", i.ID, "case", i.CaseNumber, "vendor", i.VendorName, "amount", i.Amount+" "+i.Currency,
-			"status", string(i.Status), "quote", orNone(i.QuoteID), "reference", i.Reference, "due", orNone(i.DueDate))
+		cmdutil.Fields(f, "id", i.ID, "case", i.CaseNumber, "vendor", i.VendorName, "amount", i.Amount+" "+i.Currency,
+			"status", output.State(i.Status), "quote", orNone(i.QuoteID), "reference", i.Reference, "due", orNone(i.DueDate))
 		if i.DisputeReason != "" {
-			output.Fields(f.Out, "disputed", i.DisputeReason)
+			cmdutil.Fields(f, "disputed", i.DisputeReason)
 		}
 	})
 }
@@ -82,8 +82,8 @@ func newInvoiceList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "invoices", []string{"ID", "CASE", "VENDOR", "AMOUNT", "STATUS", "DUE"},
-				func(i vendor.Invoice) []string {
-					return []string{i.ID, i.CaseNumber, i.VendorName, i.Amount + " " + i.Currency, string(i.Status), orNone(i.DueDate)}
+				func(i vendor.Invoice) []any {
+					return []any{output.ID(i.ID), i.CaseNumber, i.VendorName, i.Amount + " " + i.Currency, output.State(i.Status), orNone(i.DueDate)}
 				})
 		},
 	}

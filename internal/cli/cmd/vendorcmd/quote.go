@@ -35,13 +35,13 @@ One quote per case scope can be ACCEPTED.`,
 
 func showQuote(f *factory.Factory, q vendor.Quote) error {
 	return cmdutil.Print(f, q, func() {
-		output.Fields(f.Out, "id", q.ID, "case", q.CaseNumber, "vendor", q.VendorName, "scope key", scopeKey(q.ScopeKey),
-			"amount", q.Amount+" "+q.Currency, "status", string(q.Status), "valid until", when(q.ValidUntil), "scope", q.Scope)
+		cmdutil.Fields(f, "id", q.ID, "case", q.CaseNumber, "vendor", q.VendorName, "scope key", scopeKey(q.ScopeKey),
+			"amount", q.Amount+" "+q.Currency, "status", output.State(q.Status), "valid until", when(q.ValidUntil), "scope", q.Scope)
 		for i, l := range q.LineItems {
-			output.Fields(f.Out, fmt.Sprintf("line %d", i+1), fmt.Sprintf("%s: %s x %s = %s", l.Description, l.Quantity, l.UnitPrice, l.LineTotal))
+			cmdutil.Fields(f, fmt.Sprintf("line %d", i+1), fmt.Sprintf("%s: %s x %s = %s", l.Description, l.Quantity, l.UnitPrice, l.LineTotal))
 		}
 		if q.DecisionReason != "" {
-			output.Fields(f.Out, "decided by", orNone(q.DecidedBy), "reason", q.DecisionReason)
+			cmdutil.Fields(f, "decided by", orNone(q.DecidedBy), "reason", q.DecisionReason)
 		}
 	})
 }
@@ -115,8 +115,8 @@ func newQuoteList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "quotes", []string{"ID", "CASE", "VENDOR", "SCOPE KEY", "AMOUNT", "STATUS", "VALID UNTIL"},
-				func(q vendor.Quote) []string {
-					return []string{q.ID, q.CaseNumber, q.VendorName, scopeKey(q.ScopeKey), q.Amount + " " + q.Currency, string(q.Status), when(q.ValidUntil)}
+				func(q vendor.Quote) []any {
+					return []any{output.ID(q.ID), q.CaseNumber, q.VendorName, scopeKey(q.ScopeKey), q.Amount + " " + q.Currency, output.State(q.Status), when(q.ValidUntil)}
 				})
 		},
 	}
@@ -178,8 +178,8 @@ func printComparison(f *factory.Factory, c vendor.Comparison) {
 		return
 	}
 	header := []string{c.CaseNumber}
-	row := func(label string, cell func(q vendor.Quote) string) []string {
-		r := []string{label}
+	row := func(label string, cell func(q vendor.Quote) any) []any {
+		r := []any{label}
 		for _, q := range c.Quotes {
 			r = append(r, cell(q))
 		}
@@ -192,21 +192,21 @@ func printComparison(f *factory.Factory, c vendor.Comparison) {
 	for i := range c.Quotes {
 		header = append(header, fmt.Sprintf("#%d", i+1))
 	}
-	rows := [][]string{
-		row("vendor", func(q vendor.Quote) string { return q.VendorName }),
-		row("scope key", func(q vendor.Quote) string { return scopeKey(q.ScopeKey) }),
-		row("amount", func(q vendor.Quote) string {
+	rows := [][]any{
+		row("vendor", func(q vendor.Quote) any { return q.VendorName }),
+		row("scope key", func(q vendor.Quote) any { return scopeKey(q.ScopeKey) }),
+		row("amount", func(q vendor.Quote) any {
 			if cheapest[q.ID] {
 				return q.Amount + " " + q.Currency + " (cheapest)"
 			}
 			return q.Amount + " " + q.Currency
 		}),
-		row("status", func(q vendor.Quote) string { return string(q.Status) }),
-		row("valid until", func(q vendor.Quote) string { return when(q.ValidUntil) }),
-		row("scope", func(q vendor.Quote) string { return q.Scope }),
+		row("status", func(q vendor.Quote) any { return output.State(q.Status) }),
+		row("valid until", func(q vendor.Quote) any { return when(q.ValidUntil) }),
+		row("scope", func(q vendor.Quote) any { return q.Scope }),
 	}
 	for _, l := range c.Lines {
-		r := []string{"line: " + l.Description}
+		r := []any{"line: " + l.Description}
 		for _, t := range l.Totals {
 			if t == "" {
 				t = "—"
@@ -215,8 +215,8 @@ func printComparison(f *factory.Factory, c vendor.Comparison) {
 		}
 		rows = append(rows, r)
 	}
-	rows = append(rows, row("id", func(q vendor.Quote) string { return q.ID }))
-	_ = output.Table(f.Out, header, rows)
+	rows = append(rows, row("id", func(q vendor.Quote) any { return output.ID(q.ID) }))
+	_ = cmdutil.Table(f, header, rows)
 }
 
 func newQuoteReview(f *factory.Factory) *cobra.Command {

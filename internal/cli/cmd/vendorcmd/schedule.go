@@ -25,8 +25,8 @@ func newScheduleCmd(f *factory.Factory) *cobra.Command {
 
 func showSchedule(f *factory.Factory, s vendor.Schedule) error {
 	return cmdutil.Print(f, s, func() {
-		output.Fields(f.Out, "id", s.ID, "case", s.CaseNumber, "vendor", s.VendorName, "window",
-			s.WindowStart.UTC().Format(time.RFC3339)+" – "+s.WindowEnd.UTC().Format(time.RFC3339), "status", string(s.Status),
+		cmdutil.Fields(f, "id", s.ID, "case", s.CaseNumber, "vendor", s.VendorName, "window",
+			output.Seq{output.Time(s.WindowStart), " – ", output.Time(s.WindowEnd)}, "status", output.State(s.Status),
 			"quote", orNone(s.QuoteID), "notes", s.Notes, "outcome", s.Outcome)
 	})
 }
@@ -78,9 +78,9 @@ func newScheduleList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "visits", []string{"ID", "CASE", "VENDOR", "FROM", "TO", "STATUS"},
-				func(s vendor.Schedule) []string {
-					return []string{s.ID, s.CaseNumber, s.VendorName, s.WindowStart.UTC().Format(time.RFC3339),
-						s.WindowEnd.UTC().Format(time.RFC3339), string(s.Status)}
+				func(s vendor.Schedule) []any {
+					return []any{output.ID(s.ID), s.CaseNumber, s.VendorName, output.Time(s.WindowStart),
+						output.Time(s.WindowEnd), output.State(s.Status)}
 				})
 		},
 	}

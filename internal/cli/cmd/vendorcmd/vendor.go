@@ -53,7 +53,7 @@ func showVendor(f *factory.Factory, v vendor.Vendor) error {
 		for _, c := range v.Contacts {
 			contacts = append(contacts, strings.TrimSpace(strings.Join([]string{c.Name, paren(c.Role), c.Phone, c.Email}, " ")))
 		}
-		output.Fields(f.Out, "id", v.ID, "name", v.Name, "trades", strings.Join(v.Trades, ", "), "contacts", strings.Join(contacts, "; "),
+		cmdutil.Fields(f, "id", v.ID, "name", v.Name, "trades", strings.Join(v.Trades, ", "), "contacts", strings.Join(contacts, "; "),
 			"license", v.LicenseNotes, "insurance", v.InsuranceNotes, "service provider", sp)
 	})
 }
@@ -182,8 +182,8 @@ func newList(f *factory.Factory) *cobra.Command {
 				return err
 			}
 			return cmdutil.PrintPage(f, page, "vendors", []string{"ID", "NAME", "TRADES", "CONTACTS"},
-				func(v vendor.Vendor) []string {
-					return []string{v.ID, v.Name, strings.Join(v.Trades, ","), fmt.Sprint(len(v.Contacts))}
+				func(v vendor.Vendor) []any {
+					return []any{output.ID(v.ID), v.Name, strings.Join(v.Trades, ","), fmt.Sprint(len(v.Contacts))}
 				})
 		},
 	}
@@ -222,9 +222,9 @@ func orNone(s *string) string {
 	return *s
 }
 
-func when(t *time.Time) string {
+func when(t *time.Time) any {
 	if t == nil {
 		return "none"
 	}
-	return t.UTC().Format(time.RFC3339)
+	return output.Time(*t)
 }
