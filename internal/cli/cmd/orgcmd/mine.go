@@ -29,15 +29,15 @@ func newMineCmd(f *factory.Factory) *cobra.Command {
 					fmt.Fprintln(f.ErrOut, "no organizations")
 					return
 				}
-				rows := make([][]string, 0, len(l.Items))
+				rows := make([][]any, 0, len(l.Items))
 				for _, o := range l.Items {
 					roles := strings.Join(o.Roles, ",")
 					if o.Engaged {
 						roles += " (engaged)"
 					}
-					rows = append(rows, []string{o.ID, o.Kind, roles, o.Name})
+					rows = append(rows, []any{output.ID(o.ID), o.Kind, roles, o.Name})
 				}
-				output.Table(f.Out, []string{"ID", "KIND", "ROLES", "NAME"}, rows)
+				_ = cmdutil.Table(f, []string{"ID", "KIND", "ROLES", "NAME"}, rows)
 			})
 		}}
 }
