@@ -150,6 +150,10 @@ func TestImportWritesValidRowsAndReportsTheRest(t *testing.T) {
 	if n := f.count(org, `SELECT count(*) FROM quotes`); n != 3 {
 		t.Errorf("%d quotes after the second run, want 3", n)
 	}
+	dry, issues, err := f.run(f.staff, data, quoteimport.ImportOptions{DryRun: true})
+	if err != nil || !dry.AlreadyImported || dry.RowsWritten != 0 || !strings.Contains(codes(issues), "1:external_ref:already_imported") {
+		t.Errorf("dry run of an imported file: %+v %s %v", dry, codes(issues), err)
+	}
 	// The same rows in another file: every reference is already imported.
 	_, issues, err = f.run(f.staff, data+"\n", quoteimport.ImportOptions{})
 	if err != nil || !strings.Contains(codes(issues), "1:external_ref:already_imported 2:external_ref:already_imported") {

@@ -334,15 +334,17 @@ func (s *Service) run(ctx context.Context, tx pgx.Tx, p authz.Principal, r io.Re
 		DryRun: opts.DryRun, RowsRead: src.read}
 	progress("checking", src.read)
 
-	if !opts.DryRun {
-		prev, found, err := loadBatch(ctx, querier{tx}, sum.BatchID)
-		if err != nil {
-			return sum, err
-		}
-		if found {
-			prev.AlreadyImported = true
-			return prev, errRollback
-		}
+	prev, found, err := loadBatch(ctx, querier{tx}, sum.BatchID)
+	if err != nil {
+		return sum, err
+	}
+	switch {
+	case found && !opts.DryRun:
+		prev.AlreadyImported = true
+		return prev, errRollback
+	case found:
+		// A dry run still checks every row: it reports what a run would.
+		sum.AlreadyImported = true
 	}
 	if _, err := tx.Exec(ctx, `ANALYZE import_rows`); err != nil {
 		return sum, err

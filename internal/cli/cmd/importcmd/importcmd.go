@@ -180,6 +180,8 @@ func errorsText(err error) string {
 func summaryLine(s quoteimport.Summary) string {
 	verb := "imported"
 	switch {
+	case s.DryRun && s.AlreadyImported:
+		verb = "checked (dry run, nothing written; this file was already imported)"
 	case s.DryRun:
 		verb = "checked (dry run, nothing written)"
 	case s.AlreadyImported:
