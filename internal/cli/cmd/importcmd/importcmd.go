@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/hestami/concierge/internal/apperr"
@@ -92,6 +93,7 @@ refused the file.`,
 			}
 			var in io.Reader = os.Stdin
 			opts.FileName = "stdin"
+			size := int64(-1)
 			if args[0] != "-" {
 				file, err := os.Open(args[0])
 				if err != nil {
@@ -99,6 +101,15 @@ refused the file.`,
 				}
 				defer file.Close()
 				in, opts.FileName = file, filepath.Base(args[0])
+				if info, err := file.Stat(); err == nil && info.Mode().IsRegular() {
+					size = info.Size()
+				}
+			}
+			var bar *progressbar.ProgressBar
+			if output.IsTerminal(f.ErrOut) {
+				bar = newBar(f.ErrOut, size)
+				in = io.TeeReader(in, bar)
+				opts.Progress = describe(bar)
 			}
 			opts.Parse.Format = format
 			var issues []quoteimport.Issue
@@ -125,8 +136,10 @@ refused the file.`,
 				}
 				return w.Write([]string{strconv.Itoa(i.Row), i.Column, i.Code, i.Message})
 			}
-			opts.Progress = progress(f)
 			sum, err := a.QuoteImport.Import(ctx, p, in, opts)
+			if bar != nil {
+				_ = bar.Clear()
+			}
 			if w != nil {
 				w.Flush()
 				if werr := w.Error(); werr != nil && err == nil {
@@ -191,19 +204,19 @@ func summaryLine(s quoteimport.Summary) string {
 		s.BatchID, verb, s.RowsRead, s.RowsWritten, s.RowsRejected, s.VendorsCreated, (time.Duration(s.DurationMS) * time.Millisecond).String())
 }
 
-// progress reports rows read on a terminal (stderr), overwriting one line;
-// piped, it stays silent and only the summary line is printed.
-func progress(f *factory.Factory) func(quoteimport.Progress) {
-	if !output.IsTerminal(f.ErrOut) {
-		return nil
-	}
+// newBar is the terminal's progress bar: bytes of the file read (so the
+// ETA), the phase and rows/s in its description; size -1 (stdin) spins.
+func newBar(w io.Writer, size int64) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(size, progressbar.OptionSetWriter(w), progressbar.OptionShowBytes(true),
+		progressbar.OptionSetPredictTime(true), progressbar.OptionSetDescription("reading"),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
+}
+
+// describe shows the import's phase and its rate in rows/s on bar.
+func describe(bar *progressbar.ProgressBar) func(quoteimport.Progress) {
 	start := time.Now()
 	return func(p quoteimport.Progress) {
-		rate := float64(p.RowsRead) / time.Since(start).Seconds()
-		fmt.Fprintf(f.ErrOut, "\r%-10s %9d rows  %8.0f rows/s", p.Phase, p.RowsRead, rate)
-		if p.Phase == "committing" {
-			fmt.Fprintln(f.ErrOut)
-		}
+		bar.Describe(fmt.Sprintf("%s %d rows, %.0f rows/s", p.Phase, p.RowsRead, float64(p.RowsRead)/time.Since(start).Seconds()))
 	}
 }
 
