@@ -301,3 +301,63 @@ func TestRevert(t *testing.T) {
 		t.Errorf("another organization's batch: %v", err)
 	}
 }
+
+// Two runs racing: the same file, and two files sharing an external
+// reference. The first is held after its INSERT (uncommitted) until the
+// second waits on its rows; the second then fails as a CONFLICT, writing
+// nothing, and the rows exist once.
+func TestConcurrentImportsNeverDuplicate(t *testing.T) {
+	f := setup(t)
+	org := f.w.Rivera.ID
+	file := func(refs ...string) string {
+		out := "ref,case,vendor,amount,currency\n"
+		for i, r := range refs {
+			out += fmt.Sprintf("%s,%s,Austin Fences,%d.00,USD\n", r, f.c1.Number, i+1)
+		}
+		return out
+	}
+	for _, c := range []struct{ name, first, second string }{
+		{"same file", file("S1", "S2"), file("S1", "S2")},
+		{"shared reference", file("R1", "R2"), file("R9", "R2")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := f.count(org, `SELECT count(*) FROM quotes`)
+			held, release := make(chan struct{}), make(chan struct{})
+			first := make(chan error, 1)
+			go func() {
+				_, err := f.App.QuoteImport.Import(f.Ctx, f.staff, strings.NewReader(c.first),
+					quoteimport.ImportOptions{Progress: func(p quoteimport.Progress) {
+						if p.Phase == "committing" {
+							close(held)
+							<-release
+						}
+					}})
+				first <- err
+			}()
+			select {
+			case <-held:
+			case err := <-first:
+				t.Fatalf("the first run ended before its commit: %v", err)
+			}
+			secondDone := make(chan error, 1)
+			go func() {
+				_, err := f.App.QuoteImport.Import(f.Ctx, f.staff, strings.NewReader(c.second), quoteimport.ImportOptions{})
+				secondDone <- err
+			}()
+			if err := f.AwaitLockWaiters(1); err != nil {
+				close(release)
+				t.Fatal(err)
+			}
+			close(release)
+			if err := <-first; err != nil {
+				t.Fatalf("first run: %v", err)
+			}
+			if err := <-secondDone; apperr.CodeOf(err) != apperr.Conflict {
+				t.Fatalf("second run: %v, want CONFLICT", err)
+			}
+			if n := f.count(org, `SELECT count(*) FROM quotes`) - before; n != 2 {
+				t.Errorf("%d quotes written, want 2", n)
+			}
+		})
+	}
+}

@@ -40,6 +40,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/invopop/jsonschema"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hestami/concierge/internal/activity"
 	"github.com/hestami/concierge/internal/apperr"
@@ -380,6 +381,10 @@ func (s *Service) run(ctx context.Context, tx pgx.Tx, p authz.Principal, r io.Re
 			rows_read, rows_written, rows_rejected, vendors_created, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9)`,
 		sum.BatchID, p.OrgID, hash, truncateBytes(opts.FileName, 500), sum.Format, sum.RowsRead, sum.RowsRejected, sum.VendorsCreated, p.UserID); err != nil {
+		if isUnique(err) {
+			// Another run of the same file committed while this one read it.
+			return sum, apperr.Wrap(apperr.Conflict, err, "batch %s: the same file was imported by another run meanwhile; nothing was written", sum.BatchID)
+		}
 		return sum, err
 	}
 	if err := tx.QueryRow(ctx, `WITH ins AS (
@@ -391,6 +396,9 @@ func (s *Service) run(ctx context.Context, tx pgx.Tx, p authz.Principal, r io.Re
 			WHERE s.issues IS NULL
 			RETURNING 1)
 		SELECT count(*) FROM ins`, p.OrgID, p.UserID, sum.BatchID).Scan(&sum.RowsWritten); err != nil {
+		if isUnique(err) {
+			return sum, apperr.Wrap(apperr.Conflict, err, "an external reference of this file was imported by another run meanwhile; nothing was written: run again to import the rest")
+		}
 		return sum, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO quote_line_items (organization_id, quote_id, position, description, quantity, unit_price)
@@ -606,4 +614,9 @@ func loadBatch(ctx context.Context, q db.Querier, id string) (Summary, bool, err
 		return b, false, nil
 	}
 	return b, err == nil, err
+}
+
+func isUnique(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
