@@ -2,6 +2,8 @@ package quoteimport_test
 
 import (
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,11 @@ import (
 func TestMain(m *testing.M) {
 	if childMain() {
 		return
+	}
+	// A fuzzing worker runs only the fuzz target (parser and validator):
+	// no database, and no cluster per worker.
+	if slices.ContainsFunc(os.Args, func(a string) bool { return strings.HasPrefix(a, "-test.fuzzworker") }) {
+		os.Exit(m.Run())
 	}
 	testkit.Main(m)
 }
