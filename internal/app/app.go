@@ -35,6 +35,7 @@ import (
 	"github.com/hestami/concierge/internal/ownership"
 	"github.com/hestami/concierge/internal/portfolio"
 	"github.com/hestami/concierge/internal/property"
+	"github.com/hestami/concierge/internal/quoteimport"
 	"github.com/hestami/concierge/internal/vendor"
 	"github.com/hestami/concierge/internal/workable"
 	"github.com/hestami/concierge/internal/workflow"
@@ -44,24 +45,25 @@ import (
 // App is a built hestami: its connections, its domain services and the
 // pipeline that runs their procedures.
 type App struct {
-	DB         *db.DB
-	PDP        authz.Decider
-	Identity   *identity.Service
-	Property   *property.Service
-	Cases      *cases.Service
-	CaseDetail *casedetail.Service
-	Portfolio  *portfolio.Service
-	Ownership  *ownership.Service
-	Action     *action.Service
-	Intent     *intent.Service
-	Delegation *delegation.Service
-	Decision   *decision.Service
-	HOA        *hoa.Service
-	Documents  *document.Service
-	Vendor     *vendor.Service
-	Workable   *workable.Service
-	Registry   *api.Registry
-	Invoker    *api.Invoker
+	DB          *db.DB
+	PDP         authz.Decider
+	Identity    *identity.Service
+	Property    *property.Service
+	Cases       *cases.Service
+	CaseDetail  *casedetail.Service
+	Portfolio   *portfolio.Service
+	Ownership   *ownership.Service
+	Action      *action.Service
+	Intent      *intent.Service
+	Delegation  *delegation.Service
+	Decision    *decision.Service
+	HOA         *hoa.Service
+	Documents   *document.Service
+	Vendor      *vendor.Service
+	QuoteImport *quoteimport.Service
+	Workable    *workable.Service
+	Registry    *api.Registry
+	Invoker     *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
 	Engine *workflow.Engine
 }
@@ -80,6 +82,7 @@ func (a *App) modules() []api.Module {
 		a.HOA,
 		a.Documents,
 		a.Vendor,
+		a.QuoteImport,
 		a.CaseDetail,
 		a.Workable,
 	}
@@ -89,15 +92,16 @@ func (a *App) modules() []api.Module {
 // procedures. Durable procedures answer only after StartWorkflows.
 func New(d *db.DB, pdp authz.Decider) *App {
 	a := &App{DB: d, PDP: pdp, Identity: identity.New(d),
-		Property:   property.New(d, pdp),
-		Cases:      cases.New(d, pdp, nil),
-		Portfolio:  portfolio.New(d, pdp),
-		Ownership:  ownership.New(d, pdp),
-		Action:     action.New(d, pdp),
-		Delegation: delegation.New(d, pdp),
-		Decision:   decision.New(d, pdp),
-		Documents:  document.New(d, pdp),
-		Vendor:     vendor.New(d, pdp),
+		Property:    property.New(d, pdp),
+		Cases:       cases.New(d, pdp, nil),
+		Portfolio:   portfolio.New(d, pdp),
+		Ownership:   ownership.New(d, pdp),
+		Action:      action.New(d, pdp),
+		Delegation:  delegation.New(d, pdp),
+		Decision:    decision.New(d, pdp),
+		Documents:   document.New(d, pdp),
+		Vendor:      vendor.New(d, pdp),
+		QuoteImport: quoteimport.New(d, pdp),
 	}
 	a.Vendor.RecordSelection = a.recordSelection
 	a.Intent = intent.New(d, pdp, a.Cases)

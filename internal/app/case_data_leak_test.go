@@ -247,6 +247,11 @@ var notApplicable = map[string]string{
 	// A draft is written from the owner's own text and names no case.
 	"intent/v1/create": "creates a draft intent from the input alone; it never reads a case",
 	"intent/v1/submit": "creates or submits an intent from the input alone; it never reads a case",
+	// Import batches are asked on the quote resource but answer only a
+	// batch's file hash, name and row counts: no case, quote or note.
+	"quoteimport/v1/list":   "answers batch summaries (file hash, name, row counts); never reads a case or its notes",
+	"quoteimport/v1/get":    "answers one batch summary (file hash, name, row counts); never reads a case or its notes",
+	"quoteimport/v1/revert": "answers the reverted batch's summary (file hash, name, row counts); never reads a case or its notes",
 }
 
 // Every procedure that returns case data, as the registry declares them,

@@ -20,6 +20,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmd/devcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/doccmd"
 	"github.com/hestami/concierge/internal/cli/cmd/hoacmd"
+	"github.com/hestami/concierge/internal/cli/cmd/importcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/intentcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/membercmd"
 	"github.com/hestami/concierge/internal/cli/cmd/migratecmd"
@@ -110,7 +111,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 	}
 	root.AddCommand(
 		casecmd.NewCmd(f), intentcmd.NewCmd(f), propertycmd.NewCmd(f), portfoliocmd.NewCmd(f), delegationcmd.NewCmd(f),
-		decisioncmd.NewCmd(f), hoacmd.NewCmd(f), doccmd.NewCmd(f), vendorcmd.NewCmd(f),
+		decisioncmd.NewCmd(f), hoacmd.NewCmd(f), doccmd.NewCmd(f), vendorcmd.NewCmd(f), importcmd.NewCmd(f),
 		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),

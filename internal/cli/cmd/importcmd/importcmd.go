@@ -1,0 +1,296 @@
+// Package importcmd is `hestami import`: bulk imports of vendor quotes
+// (internal/quoteimport) and their batches (quoteimport/v1/*).
+package importcmd
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/cli/output"
+	"github.com/hestami/concierge/internal/quoteimport"
+)
+
+// NewCmd returns `hestami import`.
+func NewCmd(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Import vendor quotes in bulk, list, show and revert import batches",
+	}
+	cmd.AddCommand(newQuotes(f), newList(f), newShow(f), newRevert(f))
+	return cmd
+}
+
+func columnsHelp() string {
+	byColumn := map[quoteimport.Column][]string{}
+	for alias, c := range quoteimport.Aliases {
+		byColumn[c] = append(byColumn[c], alias)
+	}
+	var b strings.Builder
+	for _, c := range []quoteimport.Column{quoteimport.ColExternalRef, quoteimport.ColCase, quoteimport.ColVendor, quoteimport.ColAmount,
+		quoteimport.ColCurrency, quoteimport.ColValidUntil, quoteimport.ColScope, quoteimport.ColScopeKey, quoteimport.ColLineItems} {
+		names := byColumn[c]
+		slices.Sort(names)
+		fmt.Fprintf(&b, "  %-13s %s\n", c, strings.Join(names, ", "))
+	}
+	return b.String()
+}
+
+func newQuotes(f *factory.Factory) *cobra.Command {
+	var opts quoteimport.ImportOptions
+	var format quoteimport.Format
+	var reportPath string
+	cmd := &cobra.Command{
+		Use:   "quotes FILE",
+		Short: "Import vendor quotes from a CSV or JSON Lines file (- for stdin)",
+		Long: `Imports every valid row of FILE as a RECEIVED quote, under the rules of
+'hestami vendor quote add': an amount > 0 with at most the currency's minor
+digits, an ISO 4217 currency, valid-until in the future, line items (a JSON
+array of {description, quantity, unitPrice}) summing exactly to the amount,
+and a case and vendor of the organization. An external reference may appear
+once per organization.
+
+CSV needs a header row; JSON Lines is one object per line. The format is
+detected from the content unless --format says it. Column names match
+case-insensitively, ignoring spaces, '_', '-' and '.'; required: case,
+vendor, amount, currency. Accepted names:
+
+` + columnsHelp() + `
+A row is at most ` + strconv.Itoa(quoteimport.MaxRowBytes) + ` bytes; a longer one ends the file.
+
+Rows that fail are reported (row, column, code, message) as CSV on stdout, or
+with the summary under --json; the summary line goes to stderr. The import
+is one transaction: killed, it leaves nothing, and the same file run again
+imports each row once. A file already imported writes nothing.
+
+Exit 2: the file cannot be read, a --dry-run found invalid rows, or --strict
+refused the file.`,
+		Example: `  hestami import quotes quotes.csv --dry-run
+  hestami import quotes quotes.jsonl --create-vendors --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			a, err := f.App(ctx, false)
+			if err != nil {
+				return err
+			}
+			p, err := f.Principal(ctx)
+			if err != nil {
+				return err
+			}
+			var in io.Reader = os.Stdin
+			opts.FileName = "stdin"
+			size := int64(-1)
+			if args[0] != "-" {
+				file, err := os.Open(args[0])
+				if err != nil {
+					return apperr.New(apperr.Validation, "cannot open %s: %v", args[0], errorsText(err))
+				}
+				defer file.Close()
+				in, opts.FileName = file, filepath.Base(args[0])
+				if info, err := file.Stat(); err == nil && info.Mode().IsRegular() {
+					size = info.Size()
+				}
+			}
+			var bar *progressbar.ProgressBar
+			if output.IsTerminal(f.ErrOut) {
+				bar = newBar(f.ErrOut, size)
+				in = io.TeeReader(in, bar)
+				opts.Progress = describe(bar)
+			}
+			opts.Parse.Format = format
+			var issues []quoteimport.Issue
+			var w *csv.Writer
+			reportTo := f.Out
+			if reportPath != "" {
+				rf, err := os.Create(reportPath)
+				if err != nil {
+					return apperr.New(apperr.Validation, "cannot write the report %s: %v", reportPath, errorsText(err))
+				}
+				defer rf.Close()
+				reportTo = rf
+			}
+			opts.Report = func(i quoteimport.Issue) error {
+				if f.JSON && reportPath == "" {
+					issues = append(issues, i)
+					return nil
+				}
+				if w == nil {
+					w = csv.NewWriter(reportTo)
+					if err := w.Write([]string{"row", "column", "code", "message"}); err != nil {
+						return err
+					}
+				}
+				return w.Write([]string{strconv.Itoa(i.Row), i.Column, i.Code, i.Message})
+			}
+			sum, err := a.QuoteImport.Import(ctx, p, in, opts)
+			if bar != nil {
+				_ = bar.Clear()
+			}
+			if w != nil {
+				w.Flush()
+				if werr := w.Error(); werr != nil && err == nil {
+					err = werr
+				}
+			}
+			if sum.BatchID == "" && err != nil {
+				return err
+			}
+			if f.JSON {
+				if issues == nil {
+					issues = []quoteimport.Issue{}
+				}
+				if jerr := output.JSON(f.Out, struct {
+					quoteimport.Summary
+					Issues []quoteimport.Issue `json:"issues"`
+				}{sum, issues}); jerr != nil {
+					return jerr
+				}
+			}
+			fmt.Fprintln(f.ErrOut, summaryLine(sum))
+			if err != nil {
+				return err
+			}
+			if opts.DryRun && sum.RowsRejected > 0 {
+				return apperr.New(apperr.Validation, "%d of %d rows are invalid", sum.RowsRejected, sum.RowsRead)
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	cmdutil.EnumVar(cmd, &format, "format", "", quoteimport.Formats, "the file's format (default: detected)")
+	fl.BoolVar(&opts.Parse.IgnoreUnknownColumns, "ignore-unknown-columns", false, "skip columns with no known name instead of refusing the file")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "check every row and report, writing nothing")
+	fl.BoolVar(&opts.Strict, "strict", false, "write nothing when any row is invalid")
+	fl.BoolVar(&opts.CreateVendors, "create-vendors", false, "create the vendors named by rows that match none")
+	fl.StringVar(&reportPath, "report", "", "write the per-row report (CSV) to this file instead of stdout")
+	return cmd
+}
+
+// errorsText is the reason of a file error without the path (the message
+// names it already).
+func errorsText(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func summaryLine(s quoteimport.Summary) string {
+	verb := "imported"
+	switch {
+	case s.DryRun && s.AlreadyImported:
+		verb = "checked (dry run, nothing written; this file was already imported)"
+	case s.DryRun:
+		verb = "checked (dry run, nothing written)"
+	case s.AlreadyImported:
+		verb = "already imported: nothing written"
+	}
+	return fmt.Sprintf("batch %s %s: %d rows read, %d written, %d rejected, %d vendors created, %s",
+		s.BatchID, verb, s.RowsRead, s.RowsWritten, s.RowsRejected, s.VendorsCreated, (time.Duration(s.DurationMS) * time.Millisecond).String())
+}
+
+// newBar is the terminal's progress bar: bytes of the file read (so the
+// ETA), the phase and rows/s in its description; size -1 (stdin) spins.
+func newBar(w io.Writer, size int64) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(size, progressbar.OptionSetWriter(w), progressbar.OptionShowBytes(true),
+		progressbar.OptionSetPredictTime(true), progressbar.OptionSetDescription("reading"),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
+}
+
+// describe shows the import's phase and its rate in rows/s on bar.
+func describe(bar *progressbar.ProgressBar) func(quoteimport.Progress) {
+	start := time.Now()
+	return func(p quoteimport.Progress) {
+		bar.Describe(fmt.Sprintf("%s %d rows, %.0f rows/s", p.Phase, p.RowsRead, float64(p.RowsRead)/time.Since(start).Seconds()))
+	}
+}
+
+func showBatch(f *factory.Factory, b quoteimport.Summary) error {
+	return cmdutil.Print(f, b, func() {
+		reverted := "no"
+		if b.RevertedAt != nil {
+			reverted = b.RevertedAt.UTC().Format(time.RFC3339)
+		}
+		output.Fields(f.Out, "batch", b.BatchID, "status", string(b.Status), "file", b.FileName, "format", string(b.Format),
+			"sha256", b.ContentHash, "rows read", strconv.Itoa(b.RowsRead), "written", strconv.Itoa(b.RowsWritten),
+			"rejected", strconv.Itoa(b.RowsRejected), "vendors created", strconv.Itoa(b.VendorsCreated),
+			"imported", b.CreatedAt.UTC().Format(time.RFC3339), "reverted", reverted)
+	})
+}
+
+func newList(f *factory.Factory) *cobra.Command {
+	var in quoteimport.BatchListInput
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the organization's quote import batches, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out, err := cmdutil.Call[quoteimport.BatchList](cmd.Context(), f, "quoteimport/v1/list", in, "")
+			if err != nil {
+				return err
+			}
+			return cmdutil.Print(f, out, func() {
+				if len(out.Items) == 0 {
+					fmt.Fprintln(f.ErrOut, "no import batches")
+					return
+				}
+				rows := make([][]string, 0, len(out.Items))
+				for _, b := range out.Items {
+					rows = append(rows, []string{b.BatchID, string(b.Status), b.FileName, strconv.Itoa(b.RowsRead),
+						strconv.Itoa(b.RowsWritten), strconv.Itoa(b.RowsRejected), b.CreatedAt.UTC().Format(time.RFC3339)})
+				}
+				_ = output.Table(f.Out, []string{"BATCH", "STATUS", "FILE", "READ", "WRITTEN", "REJECTED", "IMPORTED"}, rows)
+			})
+		},
+	}
+	cmd.Flags().IntVar(&in.Limit, "limit", 0, "at most this many batches (default 50, max 100)")
+	return cmd
+}
+
+func newShow(f *factory.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show BATCH",
+		Short: "Show one import batch",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := cmdutil.Call[quoteimport.Summary](cmd.Context(), f, "quoteimport/v1/get", quoteimport.BatchRef{ID: args[0]}, "")
+			if err != nil {
+				return err
+			}
+			return showBatch(f, b)
+		},
+	}
+}
+
+func newRevert(f *factory.Factory) *cobra.Command {
+	var key string
+	cmd := &cobra.Command{
+		Use:   "revert BATCH",
+		Short: "Delete exactly the quotes an import batch created (refused, naming them, if any was accepted)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := cmdutil.Call[quoteimport.Summary](cmd.Context(), f, "quoteimport/v1/revert", quoteimport.BatchRef{ID: args[0]}, cmdutil.Key(key))
+			if err != nil {
+				return err
+			}
+			return showBatch(f, b)
+		},
+	}
+	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	return cmd
+}
