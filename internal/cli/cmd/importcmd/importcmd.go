@@ -222,14 +222,14 @@ func describe(bar *progressbar.ProgressBar) func(quoteimport.Progress) {
 
 func showBatch(f *factory.Factory, b quoteimport.Summary) error {
 	return cmdutil.Print(f, b, func() {
-		reverted := "no"
+		var reverted any = "no"
 		if b.RevertedAt != nil {
-			reverted = b.RevertedAt.UTC().Format(time.RFC3339)
+			reverted = output.Time(*b.RevertedAt)
 		}
-		output.Fields(f.Out, "batch", b.BatchID, "status", string(b.Status), "file", b.FileName, "format", string(b.Format),
+		cmdutil.Fields(f, "batch", output.ID(b.BatchID), "status", output.State(b.Status), "file", b.FileName, "format", string(b.Format),
 			"sha256", b.ContentHash, "rows read", strconv.Itoa(b.RowsRead), "written", strconv.Itoa(b.RowsWritten),
 			"rejected", strconv.Itoa(b.RowsRejected), "vendors created", strconv.Itoa(b.VendorsCreated),
-			"imported", b.CreatedAt.UTC().Format(time.RFC3339), "reverted", reverted)
+			"imported", output.Time(b.CreatedAt), "reverted", reverted)
 	})
 }
 
@@ -249,12 +249,12 @@ func newList(f *factory.Factory) *cobra.Command {
 					fmt.Fprintln(f.ErrOut, "no import batches")
 					return
 				}
-				rows := make([][]string, 0, len(out.Items))
+				rows := make([][]any, 0, len(out.Items))
 				for _, b := range out.Items {
-					rows = append(rows, []string{b.BatchID, string(b.Status), b.FileName, strconv.Itoa(b.RowsRead),
-						strconv.Itoa(b.RowsWritten), strconv.Itoa(b.RowsRejected), b.CreatedAt.UTC().Format(time.RFC3339)})
+					rows = append(rows, []any{output.ID(b.BatchID), output.State(b.Status), b.FileName, strconv.Itoa(b.RowsRead),
+						strconv.Itoa(b.RowsWritten), strconv.Itoa(b.RowsRejected), output.Time(b.CreatedAt)})
 				}
-				_ = output.Table(f.Out, []string{"BATCH", "STATUS", "FILE", "READ", "WRITTEN", "REJECTED", "IMPORTED"}, rows)
+				_ = cmdutil.Table(f, []string{"BATCH", "STATUS", "FILE", "READ", "WRITTEN", "REJECTED", "IMPORTED"}, rows)
 			})
 		},
 	}
