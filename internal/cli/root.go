@@ -69,6 +69,12 @@ arguments) exits 2. A command group run without a subcommand, such as
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd {
+				// Its flags (--token, --org, --config) are parsed only later, for
+				// the command being completed: configuration read now would
+				// ignore them (cmdutil.Suggest reads it then).
+				return nil
+			}
 			if err := config.ReadFile(f.Viper, configFile); err != nil {
 				return err
 			}

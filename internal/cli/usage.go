@@ -1,26 +1,24 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/cli/cmdutil"
 )
 
-// usageError types a mistake in how a command was called as invalid input,
-// so it exits 2 like every other invalid input (cobra's own errors are
-// untyped and would exit 1 as internal errors).
 func usageError(cmd *cobra.Command, format string, args ...any) error {
-	return &apperr.Error{Code: apperr.Validation,
-		Message: fmt.Sprintf(format, args...) + fmt.Sprintf(" (see '%s --help')", cmd.CommandPath())}
+	return cmdutil.UsageError(cmd, format, args...)
 }
 
 // enforceUsage makes every usage mistake in the tree under cmd a typed
 // VALIDATION error:
 //   - a leaf's argument validator (missing or extra arguments);
+//   - a required flag left out (asked for on a terminal when the command
+//     says how), before cobra's own untyped check;
+//   - a procedure's invalid field that a flag set, named by the flag;
 //   - a group called with an unknown subcommand, which cobra would answer
 //     with the group's help and success for a group and an untyped error
 //     for the root.
@@ -58,6 +56,21 @@ func enforceUsage(cmd *cobra.Command) {
 			return usageError(c, "%s", err)
 		}
 		return nil
+	}
+	preRun := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if err := cmdutil.CheckRequired(c); err != nil {
+			return err
+		}
+		if preRun != nil {
+			return preRun(c, args)
+		}
+		return nil
+	}
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			return cmdutil.NameFlags(c, run(c, args))
+		}
 	}
 }
 
