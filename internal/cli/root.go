@@ -122,6 +122,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 	})
 	// Added now rather than by Execute so enforceUsage covers it too.
 	root.InitDefaultCompletionCmd()
+	completionExamples(root)
 	enforceUsage(root)
 	root.SetHelpCommand(helpCommand())
 	return root

@@ -100,3 +100,22 @@ func helpCommand() *cobra.Command {
 		},
 	}
 }
+
+// completionExamples shows, in the help of cobra's generated `completion`
+// commands, how to load the script in each shell.
+func completionExamples(root *cobra.Command) {
+	examples := map[string]string{
+		"bash":       "  source <(hestami completion bash)\n  hestami completion bash > /etc/bash_completion.d/hestami",
+		"zsh":        "  hestami completion zsh > \"${fpath[1]}/_hestami\"",
+		"fish":       "  hestami completion fish > ~/.config/fish/completions/hestami.fish",
+		"powershell": "  hestami completion powershell | Out-String | Invoke-Expression",
+	}
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		for _, sh := range c.Commands() {
+			sh.Example = examples[sh.Name()]
+		}
+	}
+}

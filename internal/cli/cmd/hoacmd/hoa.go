@@ -176,9 +176,10 @@ func newContextUpdate(f *factory.Factory) *cobra.Command {
 
 func newContextGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show an HOA context",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami hoa context list --property $HOME   # the context ids\n  hestami hoa context get $HOA --json",
+		Short:   "Show an HOA context",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cmdutil.Call[hoa.Context](cmd.Context(), f, "hoa/v1/getContext", api.GetInput{ID: args[0]}, "")
 			if err != nil {
@@ -255,9 +256,10 @@ func newRuleAdd(f *factory.Factory) *cobra.Command {
 
 func newRuleGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show a recorded rule and its source",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami hoa rule list --context $HOA   # the rule ids\n  hestami hoa rule get $RULE",
+		Short:   "Show a recorded rule and its source",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := cmdutil.Call[hoa.Rule](cmd.Context(), f, "hoa/v1/getRule", api.GetInput{ID: args[0]}, "")
 			if err != nil {
@@ -415,9 +417,10 @@ func newApprovalDecide(f *factory.Factory) *cobra.Command {
 
 func newApprovalGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show an approval, its status as of now",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami hoa approval list --case CASE-2026-2   # the approval ids\n  hestami hoa approval get $APPROVAL --json",
+		Short:   "Show an approval, its status as of now",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := cmdutil.Call[hoa.Approval](cmd.Context(), f, "hoa/v1/getApproval", api.GetInput{ID: args[0]}, "")
 			if err != nil {
