@@ -17,12 +17,15 @@ const fieldFlagsAnnotation = "hestami_field_flags"
 // FieldFlags declares which flag sets which input field of the procedure a
 // command calls, where the names differ (the field "status" set by --to).
 // A flag named like its field ("title" by --title, "propertyId" by
-// --property) needs no entry.
+// --property) needs no entry. Calls add up.
 func FieldFlags(cmd *cobra.Command, fieldToFlag map[string]string) {
 	if cmd.Annotations == nil {
 		cmd.Annotations = map[string]string{}
 	}
-	pairs := make([]string, 0, len(fieldToFlag))
+	var pairs []string
+	if s := cmd.Annotations[fieldFlagsAnnotation]; s != "" {
+		pairs = strings.Split(s, ",")
+	}
 	for field, flag := range fieldToFlag {
 		if cmd.Flags().Lookup(flag) == nil {
 			panic(cmd.CommandPath() + ": FieldFlags names no flag --" + flag) // a programming mistake
@@ -55,14 +58,15 @@ func NameFlags(cmd *cobra.Command, err error) error {
 	changed := false
 	for i, fe := range e.Fields {
 		renamed.Fields[i] = fe
-		flag, ok := flagOf(cmd, explicit, fe.Field)
+		flag, whole, ok := flagOf(cmd, explicit, fe.Field)
 		if !ok {
 			continue
 		}
 		changed = true
 		name := "--" + flag
 		head := fieldHead(fe.Field)
-		if fe.Field != head {
+		if !whole {
+			// The flag sets a structure; say which part of it is wrong.
 			name += " (" + fe.Field + ")"
 		}
 		renamed.Fields[i].Field = name
@@ -88,21 +92,22 @@ func NameFlags(cmd *cobra.Command, err error) error {
 
 // flagOf finds the flag of cmd that sets field: the declared one, or the
 // one named like the field (or its first path segment) in kebab case, with
-// or without an "-id" suffix.
-func flagOf(cmd *cobra.Command, explicit map[string]string, field string) (string, bool) {
+// or without an "-id" suffix. whole says the flag sets exactly that field.
+func flagOf(cmd *cobra.Command, explicit map[string]string, field string) (flag string, whole, ok bool) {
+	if flag, ok := explicit[field]; ok {
+		return flag, true, true
+	}
 	head := fieldHead(field)
-	for _, f := range []string{field, head} {
-		if flag, ok := explicit[f]; ok {
-			return flag, true
-		}
+	if flag, ok := explicit[head]; ok {
+		return flag, head == field, true
 	}
 	k := kebab(head)
 	for _, name := range []string{k, strings.TrimSuffix(k, "-id"), strings.TrimSuffix(k, "s")} {
 		if name != "" && cmd.NonInheritedFlags().Lookup(name) != nil {
-			return name, true
+			return name, head == field, true
 		}
 	}
-	return "", false
+	return "", false, false
 }
 
 // fieldHead is the first segment of a field path: "lines" of "lines[0].amount".

@@ -122,6 +122,7 @@ func newContextAdd(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	fl.StringVar(&in.PropertyID, "property", "", "the property id (required)")
 	fl.StringVar(&in.Name, "name", "", "the HOA's name, unique per property (required)")
+	cmdutil.Required(cmd, "property", "name")
 	fl.Var(contactFlag{&in.Contacts}, "contact", `a contact "NAME;ROLE;EMAIL;PHONE" (repeat; all but NAME optional)`)
 	fl.StringVar(&in.PortalURL, "portal", "", "the HOA's portal (http or https)")
 	fl.StringVar(&in.PortalNotes, "portal-notes", "", "how to use the portal (never a password)")
@@ -251,6 +252,7 @@ func newRuleAdd(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&in.DocumentID, "doc", "", "the document the rule was read from (required)")
 	fl.IntVar(&in.Page, "page", 0, "the page of the document (required)")
 	cmdutil.EnumVar(cmd, &in.Category, "category", "", hoa.RuleCategories, "what the rule is about (required)")
+	cmdutil.Required(cmd, "context", "doc", "page", "category")
 	return cmd
 }
 
@@ -295,6 +297,7 @@ func newRuleList(f *factory.Factory) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&in.ContextID, "context", "", "the HOA context id (required)")
+	cmdutil.Required(cmd, "context")
 	cmdutil.EnumSliceVar(cmd, &in.Category, "category", hoa.RuleCategories, "only these categories")
 	cmdutil.LimitVar(cmd.Flags(), &in.Limit)
 	cmd.Flags().StringVar(&in.Cursor, "cursor", "", "continue after a previous page")
@@ -350,6 +353,7 @@ func newApprovalAdd(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&in.CaseID, "case", "", "the case id or number (required)")
 	fl.StringVar(&in.ContextID, "context", "", "the HOA context of the case's property (required)")
 	cmdutil.EnumVar(cmd, &in.Type, "type", "", hoa.Types, "what the approval is for (required)")
+	cmdutil.Required(cmd, "case", "context", "type")
 	fl.Bool("not-required", false, "record that no approval is needed (NOT_REQUIRED)")
 	fl.StringVar(&in.Description, "description", "", "what is asked of the HOA")
 	fl.StringVar(&in.ReferenceNumber, "reference", "", "the HOA's reference, if any yet")
@@ -405,6 +409,7 @@ func newApprovalDecide(f *factory.Factory) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmdutil.EnumVar(cmd, &in.Outcome, "outcome", "", hoa.Outcomes, "the HOA's decision (required)")
+	cmdutil.Required(cmd, "outcome")
 	fl.StringVar(&in.Conditions, "conditions", "", "the conditions (required for APPROVED_WITH_CONDITIONS, refused otherwise)")
 	cmdutil.TimeVar(fl, &in.ExpiresAt, "expires", cmdutil.DayEnd, "when the approval stops (approvals only; a date: valid through that day); it then reads as EXPIRED")
 	cmdutil.TimeVar(fl, &in.DecidedAt, "decided", cmdutil.DayStart, "when the HOA decided (default: now)")

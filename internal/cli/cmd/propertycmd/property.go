@@ -41,6 +41,9 @@ func addressFlags(cmd *cobra.Command, a *property.Address, country string) {
 	fl.StringVar(&a.Region, "region", "", "state or region")
 	fl.StringVar(&a.PostalCode, "postal-code", "", "postal code")
 	fl.StringVar(&a.Country, "country", country, "ISO 3166 two-letter country code")
+	// The API nests them under "address"; a refusal names the flag.
+	cmdutil.FieldFlags(cmd, map[string]string{"address.line1": "line1", "address.line2": "line2", "address.city": "city",
+		"address.region": "region", "address.postalCode": "postal-code", "address.country": "country"})
 }
 
 func newCreate(f *factory.Factory) *cobra.Command {
