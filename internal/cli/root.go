@@ -123,6 +123,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 	// Added now rather than by Execute so enforceUsage covers it too.
 	root.InitDefaultCompletionCmd()
 	completionExamples(root)
+	completeReferences(root, f)
 	enforceUsage(root)
 	root.SetHelpCommand(helpCommand())
 	return root

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
 )
 
 func usageError(cmd *cobra.Command, format string, args ...any) error {
@@ -117,5 +118,35 @@ func completionExamples(root *cobra.Command) {
 		for _, sh := range c.Commands() {
 			sh.Example = examples[sh.Name()]
 		}
+	}
+}
+
+// completeReferences gives every command the shell completion of what it
+// refers to, by the convention of its names, so no command is left out: a
+// first argument "ID|NUMBER" or "CASE" and a --case flag complete case
+// numbers, a --property flag property ids (with names). Completions a
+// command registered itself win.
+func completeReferences(cmd *cobra.Command, f *factory.Factory) {
+	for _, sub := range cmd.Commands() {
+		completeReferences(sub, f)
+	}
+	if cmd.HasSubCommands() || !cmd.Runnable() {
+		return
+	}
+	if fields := strings.Fields(cmd.Use); cmd.ValidArgsFunction == nil && len(fields) > 1 &&
+		(fields[1] == "ID|NUMBER" || fields[1] == "CASE") {
+		cmd.ValidArgsFunction = cmdutil.FirstArg(cmdutil.CompleteCases(f))
+	}
+	for flag, complete := range map[string]cobra.CompletionFunc{
+		"case":     cmdutil.CompleteCases(f),
+		"property": cmdutil.CompleteProperties(f),
+	} {
+		if cmd.Flags().Lookup(flag) == nil {
+			continue
+		}
+		if _, ok := cmd.GetFlagCompletionFunc(flag); ok {
+			continue
+		}
+		_ = cmd.RegisterFlagCompletionFunc(flag, complete)
 	}
 }

@@ -30,6 +30,8 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	add.Flags().StringVar(&org, "org", "", "organization id")
 	add.Flags().StringVar(&user, "user", "", "user id or e-mail")
 	add.Flags().StringVar(&role, "role", "", "one of "+identity.Roles.Help())
+	cmdutil.Required(add, "org", "user", "role")
+	_ = add.RegisterFlagCompletionFunc("role", cobra.FixedCompletions(identity.Roles.Strings(), cobra.ShellCompDirectiveNoFileComp))
 	list := &cobra.Command{Use: "list", Short: "List the members of an organization", Args: cobra.NoArgs,
 		Example: "  hestami member list --org $RIVERA",
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -30,6 +30,8 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		}}
 	create.Flags().StringVar(&name, "name", "", "organization name")
 	create.Flags().StringVar(&typ, "type", "", "one of "+identity.OrgTypes.Help())
+	cmdutil.Required(create, "name", "type")
+	_ = create.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(identity.OrgTypes.Strings(), cobra.ShellCompDirectiveNoFileComp))
 	list := &cobra.Command{Use: "list", Short: "List organizations", Args: cobra.NoArgs,
 		Example: "  hestami org list\n  hestami org list --json",
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -65,6 +67,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		}}
 	engage.Flags().StringVar(&org, "owner-org", "", "the owner organization id")
 	engage.Flags().StringVar(&operator, "operator", "", "the PLATFORM_OPERATOR organization id")
+	cmdutil.Required(engage, "owner-org", "operator")
 	cmd.AddCommand(create, list, engage)
 	return cmd
 }

@@ -28,6 +28,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		}}
 	create.Flags().StringVar(&email, "email", "", "e-mail address")
 	create.Flags().StringVar(&name, "name", "", "display name")
+	cmdutil.Required(create, "email")
 	list := &cobra.Command{Use: "list", Short: "List users", Args: cobra.NoArgs,
 		Example: "  hestami user list\n  hestami user list --json",
 		RunE: func(cmd *cobra.Command, _ []string) error {
