@@ -137,9 +137,15 @@ func CompleteNextStatuses(f *factory.Factory) cobra.CompletionFunc {
 }
 
 // nextStatuses is where the case's allowed moves come from. Seam: once
-// case/v1/get answers allowedTransitions (the state machine filtered by what
-// the PDP lets this caller do), return those; the table alone offers moves
-// the caller may then be refused.
+// case/v1/get answers allowedTransitions (cases.Case.AllowedTransitions:
+// the state machine filtered by what the PDP lets this caller do, nil when
+// not computed), prefer them:
+//
+//	if c.AllowedTransitions != nil {
+//		return c.AllowedTransitions
+//	}
+//
+// The table alone offers moves the caller may then be refused.
 func nextStatuses(c cases.Case) []cases.Status {
 	return cases.Transitions[c.Status]
 }
