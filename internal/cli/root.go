@@ -71,6 +71,12 @@ arguments) exits 2. A command group run without a subcommand, such as
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd {
+				// Its flags (--token, --org, --config) are parsed only later, for
+				// the command being completed: configuration read now would
+				// ignore them (cmdutil.Suggest reads it then).
+				return nil
+			}
 			if err := checkJSONFlags(cmd, f); err != nil {
 				return err
 			}
@@ -122,6 +128,8 @@ arguments) exits 2. A command group run without a subcommand, such as
 	})
 	// Added now rather than by Execute so enforceUsage covers it too.
 	root.InitDefaultCompletionCmd()
+	completionExamples(root)
+	completeReferences(root, f)
 	enforceUsage(root)
 	root.SetHelpCommand(helpCommand())
 	return root

@@ -1,26 +1,25 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hestami/concierge/internal/apperr"
+	"github.com/hestami/concierge/internal/cli/cmdutil"
+	"github.com/hestami/concierge/internal/cli/factory"
 )
 
-// usageError types a mistake in how a command was called as invalid input,
-// so it exits 2 like every other invalid input (cobra's own errors are
-// untyped and would exit 1 as internal errors).
 func usageError(cmd *cobra.Command, format string, args ...any) error {
-	return &apperr.Error{Code: apperr.Validation,
-		Message: fmt.Sprintf(format, args...) + fmt.Sprintf(" (see '%s --help')", cmd.CommandPath())}
+	return cmdutil.UsageError(cmd, format, args...)
 }
 
 // enforceUsage makes every usage mistake in the tree under cmd a typed
 // VALIDATION error:
 //   - a leaf's argument validator (missing or extra arguments);
+//   - a required flag left out (asked for on a terminal when the command
+//     says how), before cobra's own untyped check;
+//   - a procedure's invalid field that a flag set, named by the flag;
 //   - a group called with an unknown subcommand, which cobra would answer
 //     with the group's help and success for a group and an untyped error
 //     for the root.
@@ -59,6 +58,21 @@ func enforceUsage(cmd *cobra.Command) {
 		}
 		return nil
 	}
+	preRun := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if err := cmdutil.CheckRequired(c); err != nil {
+			return err
+		}
+		if preRun != nil {
+			return preRun(c, args)
+		}
+		return nil
+	}
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			return cmdutil.NameFlags(c, run(c, args))
+		}
+	}
 }
 
 func unknownCommand(c *cobra.Command, name string) error {
@@ -85,5 +99,54 @@ func helpCommand() *cobra.Command {
 			}
 			return target.Help()
 		},
+	}
+}
+
+// completionExamples shows, in the help of cobra's generated `completion`
+// commands, how to load the script in each shell.
+func completionExamples(root *cobra.Command) {
+	examples := map[string]string{
+		"bash":       "  source <(hestami completion bash)\n  hestami completion bash > /etc/bash_completion.d/hestami",
+		"zsh":        "  hestami completion zsh > \"${fpath[1]}/_hestami\"",
+		"fish":       "  hestami completion fish > ~/.config/fish/completions/hestami.fish",
+		"powershell": "  hestami completion powershell | Out-String | Invoke-Expression",
+	}
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		for _, sh := range c.Commands() {
+			sh.Example = examples[sh.Name()]
+		}
+	}
+}
+
+// completeReferences gives every command the shell completion of what it
+// refers to, by the convention of its names, so no command is left out: a
+// first argument "ID|NUMBER" or "CASE" and a --case flag complete case
+// numbers, a --property flag property ids (with names). Completions a
+// command registered itself win.
+func completeReferences(cmd *cobra.Command, f *factory.Factory) {
+	for _, sub := range cmd.Commands() {
+		completeReferences(sub, f)
+	}
+	if cmd.HasSubCommands() || !cmd.Runnable() {
+		return
+	}
+	if fields := strings.Fields(cmd.Use); cmd.ValidArgsFunction == nil && len(fields) > 1 &&
+		(fields[1] == "ID|NUMBER" || fields[1] == "CASE") {
+		cmd.ValidArgsFunction = cmdutil.FirstArg(cmdutil.CompleteCases(f))
+	}
+	for flag, complete := range map[string]cobra.CompletionFunc{
+		"case":     cmdutil.CompleteCases(f),
+		"property": cmdutil.CompleteProperties(f),
+	} {
+		if cmd.Flags().Lookup(flag) == nil {
+			continue
+		}
+		if _, ok := cmd.GetFlagCompletionFunc(flag); ok {
+			continue
+		}
+		_ = cmd.RegisterFlagCompletionFunc(flag, complete)
 	}
 }

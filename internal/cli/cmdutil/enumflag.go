@@ -57,20 +57,27 @@ func (v *enumValue[T]) Type() string {
 // for none). Its help lists the values and the shell completes them, both
 // read from the set's one declaration.
 func EnumVar[T ~string](cmd *cobra.Command, p *T, name string, value T, set *enum.Set[T], usage string) {
+	EnumVarCompleted(cmd, p, name, value, set, usage, staticCompletion(set.Strings()))
+}
+
+// EnumVarCompleted is EnumVar whose shell completion is suggest, for a flag
+// whose useful values depend on more than the set (the statuses a case can
+// move to from its own).
+func EnumVarCompleted[T ~string](cmd *cobra.Command, p *T, name string, value T, set *enum.Set[T], usage string, suggest cobra.CompletionFunc) {
 	*p = value
 	cmd.Flags().Var(&enumValue[T]{set: set, one: p}, name, usage+": "+set.Help())
-	complete(cmd, name, set.Strings())
+	_ = cmd.RegisterFlagCompletionFunc(name, suggest)
 }
 
 // EnumSliceVar defines the flag name holding a comma-separated list of
 // values of set.
 func EnumSliceVar[T ~string](cmd *cobra.Command, p *[]T, name string, set *enum.Set[T], usage string) {
 	cmd.Flags().Var(&enumValue[T]{set: set, many: p, isList: true}, name, usage+" (comma-separated): "+set.Help())
-	complete(cmd, name, set.Strings())
+	_ = cmd.RegisterFlagCompletionFunc(name, staticCompletion(set.Strings()))
 }
 
-func complete(cmd *cobra.Command, name string, values []string) {
-	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+func staticCompletion(values []string) cobra.CompletionFunc {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return values, cobra.ShellCompDirectiveNoFileComp
-	})
+	}
 }

@@ -1,6 +1,7 @@
 package casecmd
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,10 +48,11 @@ func newActionAdd(f *factory.Factory) *cobra.Command {
 	var in action.CreateInput
 	var key, planned string
 	cmd := &cobra.Command{
-		Use:     "add CASE TITLE",
-		Short:   "Plan an action on a case (by id or number); it starts PLANNED",
-		Example: `  hestami case action add CASE-2026-3 "Call the roofer" --type VENDOR_CONTACT --planned 2026-05-01T09:00:00Z`,
-		Args:    cobra.ExactArgs(2),
+		Use:               "add CASE TITLE",
+		Short:             "Plan an action on a case (by id or number); it starts PLANNED",
+		Example:           `  hestami case action add CASE-2026-3 "Call the roofer" --type VENDOR_CONTACT --planned 2026-05-01T09:00:00Z`,
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.CaseID, in.Title = args[0], args[1]
 			if planned != "" {
@@ -75,12 +77,22 @@ func newActionAdd(f *factory.Factory) *cobra.Command {
 	return cmd
 }
 
-// newActionMove builds one of the state-change commands over ID.
-func newActionMove(f *factory.Factory, use, short, procedure string, flags func(cmd *cobra.Command) func(id string) any) *cobra.Command {
+// newActionMove builds one of the state-change commands over ID. A final
+// move (confirm != "") cannot be undone, so it asks first, or needs --yes.
+func newActionMove(f *factory.Factory, use, short, example, procedure, confirm string, flags func(cmd *cobra.Command) func(id string) any) *cobra.Command {
 	var key string
-	cmd := &cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(1)}
+	var yes bool
+	cmd := &cobra.Command{Use: use, Short: short, Example: example, Args: cobra.ExactArgs(1)}
 	input := flags(cmd)
+	if confirm != "" {
+		cmdutil.YesFlag(cmd, &yes)
+	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if confirm != "" {
+			if err := cmdutil.Confirm(cmd, yes, fmt.Sprintf(confirm, args[0])); err != nil {
+				return err
+			}
+		}
 		a, err := cmdutil.Call[action.Action](cmd.Context(), f, procedure, input(args[0]), cmdutil.Key(key))
 		if err != nil {
 			return err
@@ -92,30 +104,36 @@ func newActionMove(f *factory.Factory, use, short, procedure string, flags func(
 }
 
 func newActionStart(f *factory.Factory) *cobra.Command {
-	return newActionMove(f, "start ID", "Start a planned action, or resume a blocked one", "action/v1/start",
+	return newActionMove(f, "start ID", "Start a planned action, or resume a blocked one",
+		"  hestami case action list CASE-2026-1 --status PLANNED   # the ids\n  hestami case action start 5b0e2c1d-…", "action/v1/start", "",
 		func(*cobra.Command) func(string) any {
 			return func(id string) any { return action.StartInput{ID: id} }
 		})
 }
 
 func newActionDone(f *factory.Factory) *cobra.Command {
-	return newActionMove(f, "done ID", "Complete an action in progress; --outcome says what came of it", "action/v1/complete",
+	return newActionMove(f, "done ID", "Complete an action in progress; --outcome says what came of it",
+		`  hestami case action done 5b0e2c1d-… --outcome "Roofer booked for Tuesday"`, "action/v1/complete", "",
 		func(cmd *cobra.Command) func(string) any {
 			outcome := cmd.Flags().String("outcome", "", "what came of it (required)")
+			cmdutil.Required(cmd, "outcome")
 			return func(id string) any { return action.CompleteInput{ID: id, Outcome: *outcome} }
 		})
 }
 
 func newActionBlock(f *factory.Factory) *cobra.Command {
-	return newActionMove(f, "block ID", "Mark an action in progress as waiting; --waiting-on says on what", "action/v1/block",
+	return newActionMove(f, "block ID", "Mark an action in progress as waiting; --waiting-on says on what",
+		`  hestami case action block 5b0e2c1d-… --waiting-on "the roofer's quote"`, "action/v1/block", "",
 		func(cmd *cobra.Command) func(string) any {
 			on := cmd.Flags().String("waiting-on", "", "what the action waits on (required)")
+			cmdutil.Required(cmd, "waiting-on")
 			return func(id string) any { return action.BlockInput{ID: id, WaitingOn: *on} }
 		})
 }
 
 func newActionCancel(f *factory.Factory) *cobra.Command {
-	return newActionMove(f, "cancel ID", "Cancel an action that is not final", "action/v1/cancel",
+	return newActionMove(f, "cancel ID", "Cancel an action that is not final (asks first: it cannot be undone)",
+		`  hestami case action cancel 5b0e2c1d-… --reason "the owner fixed it" --yes`, "action/v1/cancel", "Cancel action %s? This cannot be undone.",
 		func(cmd *cobra.Command) func(string) any {
 			reason := cmd.Flags().String("reason", "", "why it is dropped")
 			return func(id string) any { return action.CancelInput{ID: id, Reason: *reason} }
@@ -127,7 +145,10 @@ func newActionList(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list CASE",
 		Short: "List the actions of a case (by id or number), oldest first",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hestami case action list CASE-2026-1
+  hestami case action list CASE-2026-1 --status IN_PROGRESS,BLOCKED`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.CaseID = args[0]
 			page, err := cmdutil.Call[listing.Page[action.Action]](cmd.Context(), f, "action/v1/list", in, "")

@@ -140,10 +140,13 @@ func newCreate(f *factory.Factory) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	fl.StringVar(&in.PropertyID, "property", "", "property id")
-	fl.StringVar(&in.Title, "title", "", "short title")
+	fl.StringVar(&in.Title, "title", "", "short title (asked for on a terminal)")
 	fl.StringVar(&in.Description, "description", "", "what the owner needs, in plain language")
 	cmdutil.EnumVar(cmd, &in.Category, "category", "OTHER", cases.Categories, "what the case is about")
 	cmdutil.EnumVar(cmd, &in.Priority, "priority", "NORMAL", cases.Priorities, "how urgent it is")
+	cmdutil.Required(cmd, "property")
+	cmdutil.Prompted(cmd, "title", "Title")
+	_ = cmd.RegisterFlagCompletionFunc("property", cmdutil.CompleteProperties(f))
 	return cmd
 }
 
@@ -151,7 +154,10 @@ func newGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "get ID|NUMBER",
 		Short: "Show a case with its status history",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hestami case get CASE-2026-1
+  hestami case get CASE-2026-1 --json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cmdutil.Call[cases.Case](cmd.Context(), f, "case/v1/get", api.GetInput{ID: args[0]}, "")
 			if err != nil {
@@ -201,6 +207,7 @@ the time of its first page.`,
 	cmdutil.EnumSliceVar(cmd, &in.Status, "status", cases.Statuses, "only these statuses")
 	cmdutil.EnumSliceVar(cmd, &in.Priority, "priority", cases.Priorities, "only these priorities")
 	fl.StringVar(&in.PropertyID, "property", "", "only cases of this property")
+	_ = cmd.RegisterFlagCompletionFunc("property", cmdutil.CompleteProperties(f))
 	fl.StringVar(&in.Assignee, "assignee", "", "only cases assigned to: me, none (unassigned) or a user id")
 	cmdutil.EnumSliceVar(cmd, &in.Urgency, "urgency", cases.Urgencies, "only these urgencies (now)")
 	cmdutil.EnumSliceVar(cmd, &in.WaitingOn, "waiting-on", cases.Parties, "only cases waiting on")
@@ -214,6 +221,7 @@ func newUpdateStatus(f *factory.Factory) *cobra.Command {
 	var in cases.UpdateStatusInput
 	var key, waitName string
 	var waitKind cases.ExternalKind
+	var yes bool
 	cmd := &cobra.Command{
 		Use:     "update-status ID|NUMBER",
 		Aliases: []string{"status"},
@@ -233,12 +241,21 @@ RESOLVED needs --resolution, CANCELLED needs --reason, PENDING_EXTERNAL needs
 --waiting-on (and --waiting-on-kind) naming the party the case waits on; the
 SLA clock stops while the case waits on the owner or an external party. The change runs as a
 durable workflow: repeat the command with the same --idempotency-key after a
-failure or a crash and it is applied once, answering with the original result.`,
+failure or a crash and it is applied once, answering with the original result.
+
+CLOSED and CANCELLED cannot be undone: on a terminal the command asks first,
+elsewhere it needs --yes.`,
 		Example: `  hestami case update-status CASE-2026-3 --to ASSESSMENT --reason "triaged" --idempotency-key triage-3
   hestami case status CASE-2026-3 --to PENDING_EXTERNAL --waiting-on-kind HOA --waiting-on "Maple HOA board"`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.ID = args[0]
+			if cases.Terminal(in.Status) {
+				if err := cmdutil.Confirm(cmd, yes, fmt.Sprintf("Move %s to %s? This cannot be undone.", in.ID, in.Status)); err != nil {
+					return err
+				}
+			}
 			if waitName != "" || waitKind != "" {
 				if waitKind == "" {
 					waitKind = "OTHER"
@@ -253,11 +270,14 @@ failure or a crash and it is applied once, answering with the original result.`,
 		},
 	}
 	fl := cmd.Flags()
-	cmdutil.EnumVar(cmd, &in.Status, "to", "", cases.Statuses, "the new status")
+	cmdutil.EnumVarCompleted(cmd, &in.Status, "to", "", cases.Statuses, "the new status", cmdutil.CompleteNextStatuses(f))
 	fl.StringVar(&in.Reason, "reason", "", "why (recorded in the history)")
 	fl.StringVar(&in.ResolutionSummary, "resolution", "", "resolution summary (required for RESOLVED)")
 	fl.StringVar(&waitName, "waiting-on", "", "who the case waits on, by name (required for PENDING_EXTERNAL)")
 	cmdutil.EnumVar(cmd, &waitKind, "waiting-on-kind", "", cases.ExternalKinds, "what kind of party it waits on (default OTHER)")
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	cmdutil.YesFlag(cmd, &yes)
+	cmdutil.Required(cmd, "to")
+	cmdutil.FieldFlags(cmd, map[string]string{"status": "to", "resolutionSummary": "resolution", "waitingOn": "waiting-on"})
 	return cmd
 }

@@ -27,8 +27,9 @@ doc download" has the content), HOA approvals, vendor quotes side by side,
 visits, invoices, decisions and notes, and a timeline of what happened (status
 changes, notes, actions), oldest first. Each list holds the latest %d entries
 and says when older ones were left out.`, cases.DetailLimit),
-		Example: "  hestami case view CASE-2026-3\n  hestami case view CASE-2026-3 --json",
-		Args:    cobra.ExactArgs(1),
+		Example:           "  hestami case view CASE-2026-3\n  hestami case view CASE-2026-3 --json",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := cmdutil.Call[casedetail.Detail](cmd.Context(), f, "case/v1/detail", api.GetInput{ID: args[0]}, "")
 			if err != nil {

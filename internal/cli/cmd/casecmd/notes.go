@@ -38,10 +38,15 @@ func newNoteAdd(f *factory.Factory) *cobra.Command {
 		Long: `Add a note to a case. INTERNAL notes are for the concierge team only and are
 never shown to the owner side; SHARED notes are seen by everyone on the case.
 Owners may add SHARED notes only.`,
-		Example: `  hestami case note add CASE-2026-3 "Called the roofer" --audience INTERNAL`,
-		Args:    cobra.ExactArgs(2),
+		Example:           `  hestami case note add CASE-2026-3 "Called the roofer" --audience INTERNAL`,
+		Args:              cobra.RangeArgs(1, 2),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in.CaseID, in.Text = args[0], args[1]
+			text, err := cmdutil.ArgOrPrompt(cmd, args, 1, "TEXT", "Note")
+			if err != nil {
+				return err
+			}
+			in.CaseID, in.Text = args[0], text
 			n, err := cmdutil.Call[cases.Note](cmd.Context(), f, "case/v1/addNote", in, cmdutil.Key(key))
 			if err != nil {
 				return err
@@ -54,6 +59,7 @@ Owners may add SHARED notes only.`,
 	cmdutil.EnumVar(cmd, &in.Audience, "audience", "", cases.Audiences, "who may read it (required)")
 	cmdutil.EnumVar(cmd, &in.Kind, "kind", cases.General, cases.NoteKinds, "what the note is for (clarifications: use clarify and answer)")
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	cmdutil.Required(cmd, "audience")
 	return cmd
 }
 
@@ -62,7 +68,10 @@ func newNoteList(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list ID|NUMBER",
 		Short: "List the notes of a case you may read, oldest first",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hestami case note list CASE-2026-1
+  hestami case note list CASE-2026-1 --limit 5 --json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.CaseID = args[0]
 			page, err := cmdutil.Call[listing.Page[cases.Note]](cmd.Context(), f, "case/v1/listNotes", in, "")
@@ -83,13 +92,18 @@ func newNoteList(f *factory.Factory) *cobra.Command {
 func newClarify(f *factory.Factory, use, short, procedure, example string) *cobra.Command {
 	var key string
 	cmd := &cobra.Command{
-		Use:     use + " ID|NUMBER TEXT",
-		Short:   short,
-		Example: example,
-		Args:    cobra.ExactArgs(2),
+		Use:               use + " ID|NUMBER TEXT",
+		Short:             short,
+		Example:           example,
+		Args:              cobra.RangeArgs(1, 2),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			text, err := cmdutil.ArgOrPrompt(cmd, args, 1, "TEXT", "Text")
+			if err != nil {
+				return err
+			}
 			out, err := cmdutil.Call[cases.Clarification](cmd.Context(), f, procedure,
-				cases.ClarifyInput{ID: args[0], Text: args[1]}, cmdutil.Key(key))
+				cases.ClarifyInput{ID: args[0], Text: text}, cmdutil.Key(key))
 			if err != nil {
 				return err
 			}

@@ -60,7 +60,8 @@ external contact (--name, with --email, --phone, --organization as known).
 The same user in the same role twice is refused (CONFLICT).`,
 		Example: `  hestami case participant add CASE-2026-3 --role VENDOR_CONTACT --name "Sam Ortiz" --organization "Austin Fences" --phone "+1 512 555 0100"
   hestami case participant add CASE-2026-3 --role OWNER_CONTACT --user 6f1c…`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.CaseID = args[0]
 			p, err := cmdutil.Call[cases.Participant](cmd.Context(), f, "case/v1/addParticipant", in, cmdutil.Key(key))
@@ -78,6 +79,8 @@ The same user in the same role twice is refused (CONFLICT).`,
 	fl.StringVar(&in.Phone, "phone", "", "the contact's phone")
 	fl.StringVar(&in.OrganizationName, "organization", "", "the contact's company, HOA or agency")
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	cmdutil.Required(cmd, "role")
+	cmdutil.FieldFlags(cmd, map[string]string{"userId": "user", "organizationName": "organization"})
 	return cmd
 }
 
@@ -85,7 +88,10 @@ func newParticipantList(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list ID|NUMBER",
 		Short: "List the participants of a case, in the order they were added",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hestami case participant list CASE-2026-1
+  hestami case participant list CASE-2026-1 --json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, err := cmdutil.Call[cases.Participants](cmd.Context(), f, "case/v1/listParticipants", cases.ListParticipantsInput{CaseID: args[0]}, "")
 			if err != nil {
@@ -108,11 +114,17 @@ func newParticipantList(f *factory.Factory) *cobra.Command {
 
 func newParticipantRemove(f *factory.Factory) *cobra.Command {
 	var key string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   "remove PARTICIPANT_ID",
-		Short: "Take a participant off a case that is not closed or cancelled (staff)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Take a participant off a case that is not closed or cancelled (staff; asks first)",
+		Example: `  hestami case participant list CASE-2026-1        # the participant ids
+  hestami case participant remove 9a7d3e52-… --yes`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.Confirm(cmd, yes, "Remove participant "+args[0]+" from the case?"); err != nil {
+				return err
+			}
 			p, err := cmdutil.Call[cases.Participant](cmd.Context(), f, "case/v1/removeParticipant", cases.RemoveParticipantInput{ID: args[0]}, cmdutil.Key(key))
 			if err != nil {
 				return err
@@ -121,5 +133,6 @@ func newParticipantRemove(f *factory.Factory) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	cmdutil.YesFlag(cmd, &yes)
 	return cmd
 }

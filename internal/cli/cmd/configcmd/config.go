@@ -16,6 +16,7 @@ func NewCmd(f *factory.Factory, flagChanged func(key string) bool) *cobra.Comman
 ($XDG_CONFIG_HOME/hestami/config.yaml, or --config) > defaults. Keys use dots in
 the file (database.url) and underscores in the environment (HESTAMI_DATABASE_URL).`}
 	cmd.AddCommand(&cobra.Command{Use: "show", Short: "Print the effective configuration (secrets masked)", Args: cobra.NoArgs,
+		Example: "  hestami config show\n  hestami config show --json",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.Config()
 			if err != nil {

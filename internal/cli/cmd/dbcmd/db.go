@@ -25,6 +25,7 @@ it on demand and leave it running; 'hestami db stop' stops it cleanly.`,
 	}
 	cmd.AddCommand(
 		&cobra.Command{Use: "start", Short: "Start the embedded cluster (initializing and migrating it the first time)", Args: cobra.NoArgs,
+			Example: "  hestami db start\n  HESTAMI_DATA_DIR=/tmp/hestami hestami db start",
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				c, err := embedded(f)
 				if err != nil {
@@ -37,6 +38,7 @@ it on demand and leave it running; 'hestami db stop' stops it cleanly.`,
 				return nil
 			}},
 		&cobra.Command{Use: "stop", Short: "Stop the embedded cluster (fast shutdown)", Args: cobra.NoArgs,
+			Example: "  hestami db stop",
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				c, err := embedded(f)
 				if err != nil {
@@ -49,6 +51,7 @@ it on demand and leave it running; 'hestami db stop' stops it cleanly.`,
 				return nil
 			}},
 		&cobra.Command{Use: "status", Short: "Say whether the database is running, and where", Args: cobra.NoArgs,
+			Example: "  hestami db status\n  hestami db status --json",
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				cfg, err := f.Config()
 				if err != nil {

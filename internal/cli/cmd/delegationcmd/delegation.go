@@ -112,6 +112,9 @@ func newGrant(f *factory.Factory) *cobra.Command {
 	fl.Var(moneyFlag{&in.Limit}, "limit", `the most one act under the grant may commit, e.g. "5000.00 USD" (default: no limit)`)
 	cmdutil.TimeVar(fl, &in.ExpiresAt, "expires", cmdutil.DayEnd, `when the grant stops: an RFC 3339 instant, a date (through that day) or a duration from now ("720h"); default: until revoked`)
 	fl.StringVar(&in.Note, "note", "", "why the grant is made")
+	cmdutil.Required(cmd, "to", "property", "type")
+	cmdutil.FieldFlags(cmd, map[string]string{"delegateId": "to", "propertyIds": "property", "authorityTypes": "type", "expiresAt": "expires"})
+	_ = cmd.RegisterFlagCompletionFunc("property", cmdutil.CompleteProperties(f))
 	return cmd
 }
 
@@ -136,13 +139,20 @@ func newAccept(f *factory.Factory) *cobra.Command {
 
 func newRevoke(f *factory.Factory) *cobra.Command {
 	var key string
+	var yes bool
 	var in delegation.RevokeInput
 	cmd := &cobra.Command{
-		Use:     "revoke ID",
-		Short:   "Revoke a pending or active grant; it stops at once",
-		Example: `  hestami delegation revoke $GRANT --reason "sold the condo"`,
+		Use:   "revoke ID",
+		Short: "Revoke a pending or active grant; it stops at once (asks first: it cannot be undone)",
+		Long: `Revoke a pending or active grant; it stops at once. A revoked grant cannot
+be restored (grant again instead), so on a terminal the command asks first and
+elsewhere it needs --yes.`,
+		Example: `  hestami delegation revoke $GRANT --reason "sold the condo" --yes`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.Confirm(cmd, yes, "Revoke grant "+args[0]+"? It cannot be restored."); err != nil {
+				return err
+			}
 			in.ID = args[0]
 			d, err := cmdutil.Call[delegation.Delegation](cmd.Context(), f, "delegation/v1/revoke", in, cmdutil.Key(key))
 			if err != nil {
@@ -153,6 +163,7 @@ func newRevoke(f *factory.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&in.Reason, "reason", "", "why it is revoked")
+	cmdutil.YesFlag(cmd, &yes)
 	return cmd
 }
 
@@ -160,7 +171,9 @@ func newGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "get ID",
 		Short: "Show a grant and its status as of now",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hestami delegation list --status ACTIVE          # the grant ids
+  hestami delegation get $GRANT --json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := cmdutil.Call[delegation.Delegation](cmd.Context(), f, "delegation/v1/get", api.GetInput{ID: args[0]}, "")
 			if err != nil {
@@ -192,6 +205,7 @@ func newList(f *factory.Factory) *cobra.Command {
 	cmdutil.EnumSliceVar(cmd, &in.Status, "status", delegation.Statuses, "only these statuses")
 	cmd.Flags().StringVar(&in.DelegateID, "delegate", "", "only the grants to this user id")
 	cmd.Flags().StringVar(&in.PropertyID, "property", "", "only the grants covering this property id")
+	_ = cmd.RegisterFlagCompletionFunc("property", cmdutil.CompleteProperties(f))
 	cmdutil.LimitVar(cmd.Flags(), &in.Limit)
 	cmd.Flags().StringVar(&in.Cursor, "cursor", "", "continue after a previous page")
 	return cmd

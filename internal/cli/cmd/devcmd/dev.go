@@ -16,8 +16,9 @@ import (
 func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "dev", Short: "Developer tools"}
 	cmd.AddCommand(&cobra.Command{
-		Use:   "seed",
-		Short: "Load the demo dataset (safe to repeat) and print its ids and fresh demo tokens",
+		Use:     "seed",
+		Example: "  hestami dev seed\n  hestami dev seed --json > bin/demo-seed.json   # every demo id and fresh tokens",
+		Short:   "Load the demo dataset (safe to repeat) and print its ids and fresh demo tokens",
 		Long: `Load a demo dataset through the domain layer: a platform operator with a lead,
 a staff member and an admin; an individual owner and a family trust, both
 engaging the operator, each with properties and cases in several states; and

@@ -116,6 +116,7 @@ func newUpload(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&in.Title, "title", "", "the title (default: the file name)")
 	cmdutil.EnumVar(cmd, &in.Category, "category", "", document.Categories, "what the document is (required)")
 	cmdutil.EnumVar(cmd, &in.Visibility, "visibility", "", document.Visibilities, "who sees it (required)")
+	cmdutil.Required(cmd, "category", "visibility")
 	fl.StringVar(&in.PropertyID, "property", "", "the property id it belongs to")
 	fl.StringVar(&in.CaseID, "case", "", "the case (id or number) it belongs to; its property too")
 	fl.StringVar(&in.IntentID, "intent", "", "the intent id it belongs to")
@@ -172,6 +173,7 @@ func newReview(f *factory.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmdutil.EnumVar(cmd, &in.Status, "status", "", document.ReviewStatuses, "the outcome (required)")
+	cmdutil.Required(cmd, "status")
 	cmd.Flags().StringVar(&in.Notes, "notes", "", "what the review found (required to reject)")
 	return cmd
 }

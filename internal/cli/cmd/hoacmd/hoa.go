@@ -122,6 +122,7 @@ func newContextAdd(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	fl.StringVar(&in.PropertyID, "property", "", "the property id (required)")
 	fl.StringVar(&in.Name, "name", "", "the HOA's name, unique per property (required)")
+	cmdutil.Required(cmd, "property", "name")
 	fl.Var(contactFlag{&in.Contacts}, "contact", `a contact "NAME;ROLE;EMAIL;PHONE" (repeat; all but NAME optional)`)
 	fl.StringVar(&in.PortalURL, "portal", "", "the HOA's portal (http or https)")
 	fl.StringVar(&in.PortalNotes, "portal-notes", "", "how to use the portal (never a password)")
@@ -176,9 +177,10 @@ func newContextUpdate(f *factory.Factory) *cobra.Command {
 
 func newContextGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show an HOA context",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami hoa context list --property $HOME   # the context ids\n  hestami hoa context get $HOA --json",
+		Short:   "Show an HOA context",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cmdutil.Call[hoa.Context](cmd.Context(), f, "hoa/v1/getContext", api.GetInput{ID: args[0]}, "")
 			if err != nil {
@@ -250,14 +252,16 @@ func newRuleAdd(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&in.DocumentID, "doc", "", "the document the rule was read from (required)")
 	fl.IntVar(&in.Page, "page", 0, "the page of the document (required)")
 	cmdutil.EnumVar(cmd, &in.Category, "category", "", hoa.RuleCategories, "what the rule is about (required)")
+	cmdutil.Required(cmd, "context", "doc", "page", "category")
 	return cmd
 }
 
 func newRuleGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show a recorded rule and its source",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami hoa rule list --context $HOA   # the rule ids\n  hestami hoa rule get $RULE",
+		Short:   "Show a recorded rule and its source",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := cmdutil.Call[hoa.Rule](cmd.Context(), f, "hoa/v1/getRule", api.GetInput{ID: args[0]}, "")
 			if err != nil {
@@ -293,6 +297,7 @@ func newRuleList(f *factory.Factory) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&in.ContextID, "context", "", "the HOA context id (required)")
+	cmdutil.Required(cmd, "context")
 	cmdutil.EnumSliceVar(cmd, &in.Category, "category", hoa.RuleCategories, "only these categories")
 	cmdutil.LimitVar(cmd.Flags(), &in.Limit)
 	cmd.Flags().StringVar(&in.Cursor, "cursor", "", "continue after a previous page")
@@ -348,6 +353,7 @@ func newApprovalAdd(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&in.CaseID, "case", "", "the case id or number (required)")
 	fl.StringVar(&in.ContextID, "context", "", "the HOA context of the case's property (required)")
 	cmdutil.EnumVar(cmd, &in.Type, "type", "", hoa.Types, "what the approval is for (required)")
+	cmdutil.Required(cmd, "case", "context", "type")
 	fl.Bool("not-required", false, "record that no approval is needed (NOT_REQUIRED)")
 	fl.StringVar(&in.Description, "description", "", "what is asked of the HOA")
 	fl.StringVar(&in.ReferenceNumber, "reference", "", "the HOA's reference, if any yet")
@@ -403,6 +409,7 @@ func newApprovalDecide(f *factory.Factory) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmdutil.EnumVar(cmd, &in.Outcome, "outcome", "", hoa.Outcomes, "the HOA's decision (required)")
+	cmdutil.Required(cmd, "outcome")
 	fl.StringVar(&in.Conditions, "conditions", "", "the conditions (required for APPROVED_WITH_CONDITIONS, refused otherwise)")
 	cmdutil.TimeVar(fl, &in.ExpiresAt, "expires", cmdutil.DayEnd, "when the approval stops (approvals only; a date: valid through that day); it then reads as EXPIRED")
 	cmdutil.TimeVar(fl, &in.DecidedAt, "decided", cmdutil.DayStart, "when the HOA decided (default: now)")
@@ -415,9 +422,10 @@ func newApprovalDecide(f *factory.Factory) *cobra.Command {
 
 func newApprovalGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show an approval, its status as of now",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami hoa approval list --case CASE-2026-2   # the approval ids\n  hestami hoa approval get $APPROVAL --json",
+		Short:   "Show an approval, its status as of now",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := cmdutil.Call[hoa.Approval](cmd.Context(), f, "hoa/v1/getApproval", api.GetInput{ID: args[0]}, "")
 			if err != nil {

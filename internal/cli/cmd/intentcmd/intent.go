@@ -19,9 +19,9 @@ import (
 func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "intent", Short: "Declare, classify and convert owner intents of the active organization"}
 	cmd.AddCommand(newCreate(f), newSubmit(f), newGet(f), newList(f), newConvert(f), newReclassify(f),
-		newReason(f, "acknowledge", "Acknowledge a submitted intent (staff)", "acknowledge", false),
-		newReason(f, "decline", "Decline an intent, with a reason for the owner (staff)", "decline", true),
-		newReason(f, "withdraw", "Withdraw an intent that is not final", "withdraw", false))
+		newReason(f, "acknowledge", "Acknowledge a submitted intent (staff)", "acknowledge", false, false),
+		newReason(f, "decline", "Decline an intent, with a reason for the owner (staff)", "decline", true, true),
+		newReason(f, "withdraw", "Withdraw an intent that is not final", "withdraw", false, true))
 	return cmd
 }
 
@@ -182,9 +182,10 @@ func newSubmit(f *factory.Factory) *cobra.Command {
 
 func newGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show an intent with its proposal and override",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami intent list   # the intent ids\n  hestami intent get $INTENT --json",
+		Short:   "Show an intent with its proposal and override",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			i, err := cmdutil.Call[intent.Intent](cmd.Context(), f, "intent/v1/get", intent.IDInput{ID: args[0]}, "")
 			if err != nil {
@@ -228,9 +229,10 @@ func newList(f *factory.Factory) *cobra.Command {
 func newConvert(f *factory.Factory) *cobra.Command {
 	var key string
 	cmd := &cobra.Command{
-		Use:   "convert ID",
-		Short: "Convert a submitted or acknowledged intent to a case (staff); once only",
-		Args:  cobra.ExactArgs(1),
+		Use:     "convert ID",
+		Example: "  hestami intent list --status SUBMITTED,ACKNOWLEDGED   # the intent ids\n  hestami intent convert $INTENT",
+		Short:   "Convert a submitted or acknowledged intent to a case (staff); once only",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			i, err := cmdutil.Call[intent.Intent](cmd.Context(), f, "intent/v1/convert", intent.IDInput{ID: args[0]}, cmdutil.Key(key))
 			if err != nil {
@@ -268,14 +270,30 @@ func newReclassify(f *factory.Factory) *cobra.Command {
 	return cmd
 }
 
-func newReason(f *factory.Factory, name, short, proc string, reasonRequired bool) *cobra.Command {
+// newReason builds acknowledge, decline and withdraw. Declining and
+// withdrawing are final (final: ask first, or need --yes).
+func newReason(f *factory.Factory, name, short, proc string, reasonRequired, final bool) *cobra.Command {
 	var in intent.ReasonInput
 	var key string
+	var yes bool
+	example := "  hestami intent list --status SUBMITTED          # the intent ids\n  hestami intent " + name + " $INTENT"
+	if reasonRequired {
+		example += ` --reason "the HOA forbids it"`
+	}
+	if final {
+		example += " --yes"
+	}
 	cmd := &cobra.Command{
-		Use:   name + " ID",
-		Short: short,
-		Args:  cobra.ExactArgs(1),
+		Use:     name + " ID",
+		Short:   short,
+		Example: example,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if final {
+				if err := cmdutil.Confirm(cmd, yes, strings.ToUpper(name[:1])+name[1:]+" intent "+args[0]+"? This cannot be undone."); err != nil {
+					return err
+				}
+			}
 			in.ID = args[0]
 			i, err := cmdutil.Call[intent.Intent](cmd.Context(), f, "intent/v1/"+proc, in, cmdutil.Key(key))
 			if err != nil {
@@ -291,5 +309,11 @@ func newReason(f *factory.Factory, name, short, proc string, reasonRequired bool
 		help += "; required"
 	}
 	fl.StringVar(&in.Reason, "reason", "", help)
+	if reasonRequired {
+		cmdutil.Prompted(cmd, "reason", "Reason (shown to the owner)")
+	}
+	if final {
+		cmdutil.YesFlag(cmd, &yes)
+	}
 	return cmd
 }

@@ -15,6 +15,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "member", Short: "Manage memberships (operator)"}
 	var org, user, role string
 	add := &cobra.Command{Use: "add", Short: "Give a user a role in an organization", Args: cobra.NoArgs,
+		Example: "  hestami member add --org $RIVERA --user jordan@rivera.demo --role OWNER",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ids, err := f.Identity(cmd.Context())
 			if err != nil {
@@ -29,7 +30,10 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	add.Flags().StringVar(&org, "org", "", "organization id")
 	add.Flags().StringVar(&user, "user", "", "user id or e-mail")
 	add.Flags().StringVar(&role, "role", "", "one of "+identity.Roles.Help())
+	cmdutil.Required(add, "org", "user", "role")
+	_ = add.RegisterFlagCompletionFunc("role", cobra.FixedCompletions(identity.Roles.Strings(), cobra.ShellCompDirectiveNoFileComp))
 	list := &cobra.Command{Use: "list", Short: "List the members of an organization", Args: cobra.NoArgs,
+		Example: "  hestami member list --org $RIVERA",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ids, err := f.Identity(cmd.Context())
 			if err != nil {

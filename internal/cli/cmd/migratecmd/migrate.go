@@ -18,6 +18,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "migrate", Short: "Apply and inspect database migrations (owner role)"}
 	cmd.AddCommand(
 		&cobra.Command{Use: "up", Short: "Apply every pending migration (safe to repeat)", Args: cobra.NoArgs,
+			Example: "  hestami migrate up",
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				ctx := cmd.Context()
 				d, err := f.DB(ctx)
@@ -42,6 +43,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 				})
 			}},
 		&cobra.Command{Use: "status", Short: "List applied and pending migrations", Args: cobra.NoArgs,
+			Example: "  hestami migrate status\n  hestami migrate status --json",
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				d, err := f.DB(cmd.Context())
 				if err != nil {

@@ -16,6 +16,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		Long: "Operator commands: they run on the database owner role, for bootstrapping tenants."}
 	var name, typ string
 	create := &cobra.Command{Use: "create", Short: "Create an organization", Args: cobra.NoArgs,
+		Example: "  hestami org create --name \"Rivera household\" --type INDIVIDUAL_PROPERTY_OWNER",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ids, err := f.Identity(cmd.Context())
 			if err != nil {
@@ -29,7 +30,10 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		}}
 	create.Flags().StringVar(&name, "name", "", "organization name")
 	create.Flags().StringVar(&typ, "type", "", "one of "+identity.OrgTypes.Help())
+	cmdutil.Required(create, "name", "type")
+	_ = create.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(identity.OrgTypes.Strings(), cobra.ShellCompDirectiveNoFileComp))
 	list := &cobra.Command{Use: "list", Short: "List organizations", Args: cobra.NoArgs,
+		Example: "  hestami org list\n  hestami org list --json",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ids, err := f.Identity(cmd.Context())
 			if err != nil {
@@ -49,6 +53,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		}}
 	var org, operator string
 	engage := &cobra.Command{Use: "engage", Short: "Record that an owner organization engages the platform operator", Args: cobra.NoArgs,
+		Example: "  hestami org engage --owner-org $RIVERA --operator $HESTAMI",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ids, err := f.Identity(cmd.Context())
 			if err != nil {
@@ -62,6 +67,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		}}
 	engage.Flags().StringVar(&org, "owner-org", "", "the owner organization id")
 	engage.Flags().StringVar(&operator, "operator", "", "the PLATFORM_OPERATOR organization id")
+	cmdutil.Required(engage, "owner-org", "operator")
 	cmd.AddCommand(create, list, engage, newMineCmd(f))
 	return cmd
 }

@@ -57,9 +57,10 @@ func newCreate(f *factory.Factory) *cobra.Command {
 
 func newGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show a portfolio and its properties",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami portfolio list   # the portfolio ids\n  hestami portfolio get $PORTFOLIO",
+		Short:   "Show a portfolio and its properties",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := cmdutil.Call[portfolio.Portfolio](cmd.Context(), f, "portfolio/v1/get", api.GetInput{ID: args[0]}, "")
 			if err != nil {
@@ -73,9 +74,10 @@ func newGet(f *factory.Factory) *cobra.Command {
 func newList(f *factory.Factory) *cobra.Command {
 	var in portfolio.ListInput
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the portfolios you may see",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Example: "  hestami portfolio list\n  hestami portfolio list --limit 5 --json",
+		Short:   "List the portfolios you may see",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			page, err := cmdutil.Call[listing.Page[portfolio.Portfolio]](cmd.Context(), f, "portfolio/v1/list", in, "")
 			if err != nil {
@@ -95,9 +97,10 @@ func newList(f *factory.Factory) *cobra.Command {
 func newUpdate(f *factory.Factory) *cobra.Command {
 	var name, description, key string
 	cmd := &cobra.Command{
-		Use:   "update ID",
-		Short: "Change a portfolio (only the flags you pass)",
-		Args:  cobra.ExactArgs(1),
+		Use:     "update ID",
+		Example: "  hestami portfolio update $PORTFOLIO --name \"Texas homes\" --description \"everything in Texas\"",
+		Short:   "Change a portfolio (only the flags you pass)",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := portfolio.UpdateInput{ID: args[0]}
 			if cmd.Flags().Changed("name") {
@@ -122,9 +125,10 @@ func newUpdate(f *factory.Factory) *cobra.Command {
 func newMember(f *factory.Factory, use, procedure, short string) *cobra.Command {
 	var key string
 	cmd := &cobra.Command{
-		Use:   use + " PORTFOLIO PROPERTY",
-		Short: short,
-		Args:  cobra.ExactArgs(2),
+		Use:     use + " PORTFOLIO PROPERTY",
+		Example: "  hestami portfolio " + use + " $PORTFOLIO $PROPERTY",
+		Short:   short,
+		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := portfolio.MemberInput{ID: args[0], PropertyID: args[1]}
 			p, err := cmdutil.Call[portfolio.Portfolio](cmd.Context(), f, procedure, in, cmdutil.Key(key))
@@ -140,8 +144,9 @@ func newMember(f *factory.Factory, use, procedure, short string) *cobra.Command 
 
 func newSummary(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "summary [PORTFOLIO]",
-		Short: "Summarize a portfolio, or without one the whole active organization",
+		Use:     "summary [PORTFOLIO]",
+		Example: "  hestami portfolio summary              # the whole organization\n  hestami portfolio summary $PORTFOLIO",
+		Short:   "Summarize a portfolio, or without one the whole active organization",
 		Long: "Property count, open cases by status and by priority, pending approvals, and spend per property and per month\n" +
 			"(totalled per currency, exact decimals), for a portfolio or for the active organization.",
 		Args: cobra.MaximumNArgs(1),

@@ -102,9 +102,10 @@ func newOwnerAdd(f *factory.Factory) *cobra.Command {
 func newOwnerList(f *factory.Factory) *cobra.Command {
 	var in ownership.ListInput
 	cmd := &cobra.Command{
-		Use:   "list PROPERTY_ID",
-		Short: "List a property's ownership records, oldest first",
-		Args:  cobra.ExactArgs(1),
+		Use:     "list PROPERTY_ID",
+		Example: "  hestami property list   # the property ids\n  hestami property owner list $PROPERTY --status ACTIVE",
+		Short:   "List a property's ownership records, oldest first",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.PropertyID = args[0]
 			page, err := cmdutil.Call[listing.Page[ownership.Ownership]](cmd.Context(), f, "ownership/v1/list", in, "")
@@ -129,9 +130,10 @@ func newOwnerUpdate(f *factory.Factory) *cobra.Command {
 	var status ownership.Status
 	var clear bool
 	cmd := &cobra.Command{
-		Use:   "update ID",
-		Short: "Change an ownership record (only the flags you pass)",
-		Args:  cobra.ExactArgs(1),
+		Use:     "update ID",
+		Example: "  hestami property owner update $OWNERSHIP --percent 50 --from 2026-01-01",
+		Short:   "Change an ownership record (only the flags you pass)",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := ownership.UpdateInput{ID: args[0], ClearPercentage: clear}
 			if cmd.Flags().Changed("role") {
@@ -164,11 +166,17 @@ func newOwnerUpdate(f *factory.Factory) *cobra.Command {
 
 func newOwnerRemove(f *factory.Factory) *cobra.Command {
 	var key string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   "remove ID",
-		Short: "End an ownership record (TERMINATED; the record is kept)",
-		Args:  cobra.ExactArgs(1),
+		Short: "End an ownership record (TERMINATED; the record is kept; asks first: it cannot be undone)",
+		Example: `  hestami property owner list $PROPERTY            # the ownership ids
+  hestami property owner remove $OWNERSHIP --to 2026-12-31 --yes`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.Confirm(cmd, yes, "End ownership record "+args[0]+"? This cannot be undone."); err != nil {
+				return err
+			}
 			in := ownership.RemoveInput{ID: args[0]}
 			dateFlag(cmd, "to", &in.EffectiveTo)
 			o, err := cmdutil.Call[ownership.Ownership](cmd.Context(), f, "ownership/v1/remove", in, cmdutil.Key(key))
@@ -180,5 +188,7 @@ func newOwnerRemove(f *factory.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().String("to", "", "effective-to date, YYYY-MM-DD (default: the record's, else today)")
+	cmdutil.YesFlag(cmd, &yes)
+	cmdutil.FieldFlags(cmd, map[string]string{"effectiveTo": "to"})
 	return cmd
 }

@@ -41,6 +41,9 @@ func addressFlags(cmd *cobra.Command, a *property.Address, country string) {
 	fl.StringVar(&a.Region, "region", "", "state or region")
 	fl.StringVar(&a.PostalCode, "postal-code", "", "postal code")
 	fl.StringVar(&a.Country, "country", country, "ISO 3166 two-letter country code")
+	// The API nests them under "address"; a refusal names the flag.
+	cmdutil.FieldFlags(cmd, map[string]string{"address.line1": "line1", "address.line2": "line2", "address.city": "city",
+		"address.region": "region", "address.postalCode": "postal-code", "address.country": "country"})
 }
 
 func newCreate(f *factory.Factory) *cobra.Command {
@@ -68,9 +71,10 @@ func newCreate(f *factory.Factory) *cobra.Command {
 
 func newGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show a property",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami property list   # the property ids\n  hestami property get $PROPERTY --json",
+		Short:   "Show a property",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := cmdutil.Call[property.Property](cmd.Context(), f, "property/v1/get", api.GetInput{ID: args[0]}, "")
 			if err != nil {
@@ -84,9 +88,10 @@ func newGet(f *factory.Factory) *cobra.Command {
 func newList(f *factory.Factory) *cobra.Command {
 	var in property.ListInput
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the properties you may see",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Example: "  hestami property list\n  hestami property list --limit 5 --json",
+		Short:   "List the properties you may see",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			page, err := cmdutil.Call[listing.Page[property.Property]](cmd.Context(), f, "property/v1/list", in, "")
 			if err != nil {
@@ -109,9 +114,10 @@ func newUpdate(f *factory.Factory) *cobra.Command {
 	var active bool
 	var addr property.Address
 	cmd := &cobra.Command{
-		Use:   "update ID",
-		Short: "Change a property (only the flags you pass)",
-		Args:  cobra.ExactArgs(1),
+		Use:     "update ID",
+		Example: "  hestami property update $PROPERTY --name \"Rivera home\" --city Austin",
+		Short:   "Change a property (only the flags you pass)",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := property.UpdateInput{ID: args[0]}
 			fl := cmd.Flags()

@@ -23,8 +23,9 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	var addr string
 	var drain time.Duration
 	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Serve the RPC API (oRPC-compatible and plain JSON with OpenAPI)",
+		Use:     "serve",
+		Example: "  hestami serve\n  hestami serve --addr 127.0.0.1:18080 --drain-timeout 30s",
+		Short:   "Serve the RPC API (oRPC-compatible and plain JSON with OpenAPI)",
 		Long: `Serve the API:
 
   POST /api/v1/rpc/{namespace}/{version}/{procedure}   oRPC RPC protocol (@orpc/client RPCLink)

@@ -18,6 +18,8 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	var user, name string
 	var ttl time.Duration
 	create := &cobra.Command{Use: "create", Short: "Issue a token; it is printed once on stdout and stored only as a hash", Args: cobra.NoArgs,
+		Example: `  hestami token create --user staff@hestami.demo --name laptop --ttl 720h
+  export HESTAMI_TOKEN=$(hestami token create --user jordan@rivera.demo --name cli)`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ids, err := f.Identity(cmd.Context())
 			if err != nil {
@@ -35,8 +37,15 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	create.Flags().StringVar(&user, "user", "", "user id or e-mail")
 	create.Flags().StringVar(&name, "name", "", "a label for the token")
 	create.Flags().DurationVar(&ttl, "ttl", 90*24*time.Hour, "lifetime")
-	revoke := &cobra.Command{Use: "revoke TOKEN_ID", Short: "Revoke a token", Args: cobra.ExactArgs(1),
+	cmdutil.Required(create, "user")
+	var yes bool
+	revoke := &cobra.Command{Use: "revoke TOKEN_ID", Short: "Revoke a token (asks first: it cannot be undone)", Args: cobra.ExactArgs(1),
+		Example: `  hestami token list --user staff@hestami.demo   # the token ids
+  hestami token revoke 4c1f9e0a-… --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.Confirm(cmd, yes, "Revoke token "+args[0]+"? Whatever uses it stops working."); err != nil {
+				return err
+			}
 			ids, err := f.Identity(cmd.Context())
 			if err != nil {
 				return err
@@ -46,6 +55,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 			}
 			return cmdutil.Print(f, map[string]any{"revoked": args[0]}, func() { fmt.Fprintln(f.ErrOut, "revoked", args[0]) })
 		}}
+	cmdutil.YesFlag(revoke, &yes)
 	var listUser string
 	list := &cobra.Command{Use: "list", Short: "List a user's tokens with the id to revoke (never the token itself)", Args: cobra.NoArgs,
 		Example: "  hestami token list --user ana@example.com",

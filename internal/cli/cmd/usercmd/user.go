@@ -14,6 +14,7 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage users (operator)"}
 	var email, name string
 	create := &cobra.Command{Use: "create", Short: "Create a user", Args: cobra.NoArgs,
+		Example: "  hestami user create --email ana@example.com --name \"Ana Silva\"",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ids, err := f.Identity(cmd.Context())
 			if err != nil {
@@ -27,7 +28,9 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		}}
 	create.Flags().StringVar(&email, "email", "", "e-mail address")
 	create.Flags().StringVar(&name, "name", "", "display name")
+	cmdutil.Required(create, "email")
 	list := &cobra.Command{Use: "list", Short: "List users", Args: cobra.NoArgs,
+		Example: "  hestami user list\n  hestami user list --json",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ids, err := f.Identity(cmd.Context())
 			if err != nil {

@@ -44,10 +44,11 @@ func newInvoiceAdd(f *factory.Factory) *cobra.Command {
 	var in vendor.AddInvoiceInput
 	var key string
 	cmd := &cobra.Command{
-		Use:     "add CASE --vendor VENDOR_ID --amount AMOUNT [--quote QUOTE_ID] [--due DATE]",
-		Short:   "Record a vendor's invoice on a case",
-		Example: `  hestami vendor invoice add CASE-2026-4 --vendor $FENCES --quote $QUOTE --amount "1380.00 USD" --due 2031-03-31 --reference INV-881`,
-		Args:    cobra.ExactArgs(1),
+		Use:               "add CASE --vendor VENDOR_ID --amount AMOUNT [--quote QUOTE_ID] [--due DATE]",
+		Short:             "Record a vendor's invoice on a case",
+		Example:           `  hestami vendor invoice add CASE-2026-4 --vendor $FENCES --quote $QUOTE --amount "1380.00 USD" --due 2031-03-31 --reference INV-881`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.CaseID = args[0]
 			i, err := cmdutil.Call[vendor.Invoice](cmd.Context(), f, "invoice/v1/add", in, cmdutil.Key(key))
@@ -66,6 +67,8 @@ func newInvoiceAdd(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&in.DueDate, "due", "", "the due date (YYYY-MM-DD)")
 	fl.StringVar(&in.Reference, "reference", "", "the vendor's invoice number")
 	fl.StringVar(&in.DocumentID, "document", "", "the invoice document's id, if uploaded")
+	cmdutil.Required(cmd, "vendor", "amount")
+	cmdutil.FieldFlags(cmd, map[string]string{"dueDate": "due"})
 	return cmd
 }
 
@@ -97,9 +100,10 @@ func newInvoiceList(f *factory.Factory) *cobra.Command {
 
 func newInvoiceGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show an invoice",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Short:   "Show an invoice",
+		Example: "  hestami vendor invoice list --case CASE-2026-4   # the invoice ids\n  hestami vendor invoice get $INVOICE --json",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			i, err := cmdutil.Call[vendor.Invoice](cmd.Context(), f, "invoice/v1/get", api.GetInput{ID: args[0]}, "")
 			if err != nil {
@@ -110,14 +114,27 @@ func newInvoiceGet(f *factory.Factory) *cobra.Command {
 	}
 }
 
+// newInvoiceMove builds approve and pay. PAID is final, so pay asks first,
+// or needs --yes.
 func newInvoiceMove(f *factory.Factory, verb, short string) *cobra.Command {
 	var key string
+	var yes bool
+	confirm := verb == "pay"
+	example := "  hestami vendor invoice " + verb + " $INVOICE"
+	if confirm {
+		example += " --yes"
+	}
 	cmd := &cobra.Command{
 		Use:     verb + " ID",
 		Short:   short,
-		Example: "  hestami vendor invoice " + verb + " $INVOICE",
+		Example: example,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if confirm {
+				if err := cmdutil.Confirm(cmd, yes, "Record invoice "+args[0]+" as paid? This cannot be undone."); err != nil {
+					return err
+				}
+			}
 			i, err := cmdutil.Call[vendor.Invoice](cmd.Context(), f, "invoice/v1/"+verb, vendor.InvoiceRef{ID: args[0]}, cmdutil.Key(key))
 			if err != nil {
 				return err
@@ -126,18 +143,25 @@ func newInvoiceMove(f *factory.Factory, verb, short string) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	if confirm {
+		cmdutil.YesFlag(cmd, &yes)
+	}
 	return cmd
 }
 
 func newInvoiceDispute(f *factory.Factory) *cobra.Command {
 	var in vendor.DisputeInput
 	var key string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:     "dispute ID --reason TEXT",
-		Short:   "Dispute an invoice that is not paid",
-		Example: `  hestami vendor invoice dispute $INVOICE --reason "billed for both sides; quote covered the street side"`,
+		Short:   "Dispute an invoice that is not paid (asks first: DISPUTED is final)",
+		Example: `  hestami vendor invoice dispute $INVOICE --reason "billed for both sides; quote covered the street side" --yes`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.Confirm(cmd, yes, "Dispute invoice "+args[0]+"? This cannot be undone."); err != nil {
+				return err
+			}
 			in.ID = args[0]
 			i, err := cmdutil.Call[vendor.Invoice](cmd.Context(), f, "invoice/v1/dispute", in, cmdutil.Key(key))
 			if err != nil {
@@ -148,5 +172,7 @@ func newInvoiceDispute(f *factory.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&in.Reason, "reason", "", "what is disputed (required)")
+	cmdutil.Prompted(cmd, "reason", "What is disputed")
+	cmdutil.YesFlag(cmd, &yes)
 	return cmd
 }

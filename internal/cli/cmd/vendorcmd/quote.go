@@ -79,7 +79,8 @@ func newQuoteAdd(f *factory.Factory) *cobra.Command {
       --line "Scrape and prime: 1500.00" --scope "repaint the street side of the fence"
   hestami vendor quote add CASE-2026-4 --vendor $PAINT --amount 1380.00 --currency USD --scope-key fence \
       --line "Paint, two coats: 3 x 400.00" --line "Primer: 180.00"`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.CaseID = args[0]
 			q, err := cmdutil.Call[vendor.Quote](cmd.Context(), f, "quote/v1/add", in, cmdutil.Key(key))
@@ -99,6 +100,8 @@ func newQuoteAdd(f *factory.Factory) *cobra.Command {
 	fl.StringVar(&in.Scope, "scope", "", "what the quote covers, in the vendor's words")
 	cmdutil.TimeVar(fl, &in.ValidUntil, "valid-until", cmdutil.DayEnd, `when the offer lapses: an instant, a date (valid through that day, UTC) or a duration from now`)
 	fl.StringVar(&in.DocumentID, "document", "", "the quote document's id, if uploaded")
+	cmdutil.Required(cmd, "vendor", "amount")
+	cmdutil.FieldFlags(cmd, map[string]string{"lineItems": "line", "validUntil": "valid-until", "scopeKey": "scope-key"})
 	return cmd
 }
 
@@ -130,9 +133,10 @@ func newQuoteList(f *factory.Factory) *cobra.Command {
 
 func newQuoteGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show a quote with its line items",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami vendor quote list --case CASE-2026-2   # the quote ids\n  hestami vendor quote get $QUOTE --json",
+		Short:   "Show a quote with its line items",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q, err := cmdutil.Call[vendor.Quote](cmd.Context(), f, "quote/v1/get", api.GetInput{ID: args[0]}, "")
 			if err != nil {
@@ -263,18 +267,25 @@ covers the amount.`,
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&in.Rationale, "rationale", "", "why this vendor (required; recorded as the decision's rationale)")
 	cmd.Flags().BoolVar(&in.RejectOthers, "reject-others", false, "reject the other open quotes of the same case scope")
+	cmdutil.Prompted(cmd, "rationale", "Why this vendor")
 	return cmd
 }
 
+// newQuoteReason builds withdraw and reject: both end the quote for good,
+// so they ask first, or need --yes.
 func newQuoteReason(f *factory.Factory, verb, short string) *cobra.Command {
 	var in vendor.ReasonInput
 	var key string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:     verb + " ID [--reason TEXT]",
-		Short:   short,
-		Example: "  hestami vendor quote " + verb + ` $QUOTE --reason "over budget"`,
+		Short:   short + " (asks first: it cannot be undone)",
+		Example: "  hestami vendor quote " + verb + ` $QUOTE --reason "over budget" --yes`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.Confirm(cmd, yes, strings.ToUpper(verb[:1])+verb[1:]+" quote "+args[0]+"? This cannot be undone."); err != nil {
+				return err
+			}
 			in.ID = args[0]
 			q, err := cmdutil.Call[vendor.Quote](cmd.Context(), f, "quote/v1/"+verb, in, cmdutil.Key(key))
 			if err != nil {
@@ -285,5 +296,6 @@ func newQuoteReason(f *factory.Factory, verb, short string) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&in.Reason, "reason", "", "why")
+	cmdutil.YesFlag(cmd, &yes)
 	return cmd
 }

@@ -36,10 +36,11 @@ func newScheduleAdd(f *factory.Factory) *cobra.Command {
 	var key string
 	var start, end *time.Time
 	cmd := &cobra.Command{
-		Use:     "add CASE --vendor VENDOR_ID --from WHEN --to WHEN",
-		Short:   "Book a vendor visit on a case within a time window",
-		Example: `  hestami vendor schedule add CASE-2026-4 --vendor $FENCES --quote $QUOTE --from 2031-03-01T08:00:00Z --to 2031-03-01T12:00:00Z --notes "gate code 1234"`,
-		Args:    cobra.ExactArgs(1),
+		Use:               "add CASE --vendor VENDOR_ID --from WHEN --to WHEN",
+		Short:             "Book a vendor visit on a case within a time window",
+		Example:           `  hestami vendor schedule add CASE-2026-4 --vendor $FENCES --quote $QUOTE --from 2031-03-01T08:00:00Z --to 2031-03-01T12:00:00Z --notes "gate code 1234"`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.FirstArg(cmdutil.CompleteCases(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.CaseID = args[0]
 			if start != nil {
@@ -62,6 +63,8 @@ func newScheduleAdd(f *factory.Factory) *cobra.Command {
 	cmdutil.TimeVar(fl, &start, "from", cmdutil.DayStart, "when the visit window opens (RFC 3339, or a date: its start; required)")
 	cmdutil.TimeVar(fl, &end, "to", cmdutil.DayEnd, "when it closes (RFC 3339, or a date: its end; required)")
 	fl.StringVar(&in.Notes, "notes", "", "access notes, what to bring")
+	cmdutil.Required(cmd, "vendor", "from", "to")
+	cmdutil.FieldFlags(cmd, map[string]string{"windowStart": "from", "windowEnd": "to"})
 	return cmd
 }
 
@@ -92,15 +95,29 @@ func newScheduleList(f *factory.Factory) *cobra.Command {
 	return cmd
 }
 
+// newScheduleFinish builds complete and cancel. Calling a visit off is
+// final and is not the way work normally ends, so cancel asks first, or
+// needs --yes.
 func newScheduleFinish(f *factory.Factory, verb, short string) *cobra.Command {
 	var in vendor.FinishScheduleInput
 	var key string
+	var yes bool
+	confirm := verb == "cancel"
+	example := "  hestami vendor schedule " + verb + ` $VISIT --outcome "fence painted, owner satisfied"`
+	if confirm {
+		example = "  hestami vendor schedule " + verb + ` $VISIT --outcome "owner away that week" --yes`
+	}
 	cmd := &cobra.Command{
 		Use:     verb + " ID [--outcome TEXT]",
 		Short:   short,
-		Example: "  hestami vendor schedule " + verb + ` $VISIT --outcome "fence painted, owner satisfied"`,
+		Example: example,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if confirm {
+				if err := cmdutil.Confirm(cmd, yes, "Call visit "+args[0]+" off? This cannot be undone."); err != nil {
+					return err
+				}
+			}
 			in.ID = args[0]
 			s, err := cmdutil.Call[vendor.Schedule](cmd.Context(), f, "schedule/v1/"+verb, in, cmdutil.Key(key))
 			if err != nil {
@@ -111,5 +128,8 @@ func newScheduleFinish(f *factory.Factory, verb, short string) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
 	cmd.Flags().StringVar(&in.Outcome, "outcome", "", "what came of the visit, or why it was called off")
+	if confirm {
+		cmdutil.YesFlag(cmd, &yes)
+	}
 	return cmd
 }

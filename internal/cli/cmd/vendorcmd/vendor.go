@@ -156,9 +156,10 @@ func newUpdate(f *factory.Factory) *cobra.Command {
 
 func newGet(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show a vendor",
-		Args:  cobra.ExactArgs(1),
+		Use:     "get ID",
+		Example: "  hestami vendor list   # the vendor ids\n  hestami vendor get $VENDOR --json",
+		Short:   "Show a vendor",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := cmdutil.Call[vendor.Vendor](cmd.Context(), f, "vendor/v1/get", api.GetInput{ID: args[0]}, "")
 			if err != nil {

@@ -16,6 +16,7 @@ import (
 // NewCmd returns `hestami version`.
 func NewCmd(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
+		Example: "  hestami version\n  hestami version --json",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := map[string]string{"version": version.Version, "api": workflow.APIVersion, "workflowVersion": workflow.ApplicationVersion, "go": runtime.Version()}
 			return cmdutil.Print(f, v, func() {
