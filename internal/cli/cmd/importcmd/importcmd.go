@@ -236,7 +236,9 @@ func showBatch(f *factory.Factory, b quoteimport.Summary) error {
 func newList(f *factory.Factory) *cobra.Command {
 	var in quoteimport.BatchListInput
 	cmd := &cobra.Command{
-		Use:   "list",
+		Use: "list",
+		Example: `  hestami import list
+  hestami import list --limit 10 --json`,
 		Short: "List the organization's quote import batches, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -264,7 +266,9 @@ func newList(f *factory.Factory) *cobra.Command {
 
 func newShow(f *factory.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "show BATCH",
+		Use: "show BATCH",
+		Example: `  hestami import show $BATCH
+  hestami import show $BATCH --json`,
 		Short: "Show one import batch",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -279,11 +283,16 @@ func newShow(f *factory.Factory) *cobra.Command {
 
 func newRevert(f *factory.Factory) *cobra.Command {
 	var key string
+	var yes bool
 	cmd := &cobra.Command{
-		Use:   "revert BATCH",
-		Short: "Delete exactly the quotes an import batch created (refused, naming them, if any was accepted)",
-		Args:  cobra.ExactArgs(1),
+		Use:     "revert BATCH",
+		Example: `  hestami import revert $BATCH --yes`,
+		Short:   "Delete exactly the quotes an import batch created (refused, naming them, if any was accepted)",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.Confirm(cmd, yes, "Delete the quotes batch "+args[0]+" created? This cannot be undone."); err != nil {
+				return err
+			}
 			b, err := cmdutil.Call[quoteimport.Summary](cmd.Context(), f, "quoteimport/v1/revert", quoteimport.BatchRef{ID: args[0]}, cmdutil.Key(key))
 			if err != nil {
 				return err
@@ -292,5 +301,6 @@ func newRevert(f *factory.Factory) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&key, "idempotency-key", "", cmdutil.KeyFlagHelp)
+	cmdutil.YesFlag(cmd, &yes)
 	return cmd
 }
