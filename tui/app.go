@@ -196,7 +196,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if msg.err != nil {
-			m.setStatus(describe(msg.err), true)
+			m.detail.err = describe(msg.err)
+			m.setStatus(m.detail.err, true)
 			return m, nil
 		}
 		m.detail.set(msg.detail)
@@ -422,7 +423,7 @@ func (m Model) render() string {
 	case m.help != nil:
 		body = m.help.view(w, bodyH)
 	case m.detail != nil:
-		body = m.detail.view(w, bodyH, m.opts.Now())
+		body = m.detail.view(w, bodyH, m.opts.Now(), m.session.UserID)
 	default:
 		body = m.list.view(w, bodyH, m.opts.Now(), m.session.UserID, m.loaded)
 	}
@@ -461,7 +462,10 @@ func (m Model) footer(w int) string {
 	case status == "" && m.list.searching:
 		status = "/" + m.list.filter.Text + "▏  enter keep  esc clear"
 	case status == "":
-		status = "enter open" + changeHint(m.opts.ReadOnly) + "  / search  ? help  q quit"
+		status = "enter open" + changeHint(m.opts.ReadOnly) + "  / search  m/t/u/o filter  ? help  q quit"
+		if m.opts.ReadOnly {
+			status = "enter open  / search  m/t/u/o filter  v view  r refresh  ? help  q quit"
+		}
 	}
 	status = clip(status, w)
 	if m.failed {
@@ -474,7 +478,7 @@ func changeHint(readOnly bool) string {
 	if readOnly {
 		return ""
 	}
-	return "  a claim  s status  n note  c clarify  x action"
+	return "  a/s/n/c/x change"
 }
 
 func orgName(o Organization) string {

@@ -44,10 +44,11 @@ type detailModel struct {
 	d      *Detail
 	offset int
 	lines  int
+	err    string
 }
 
 func (m *detailModel) set(d Detail) {
-	m.d = &d
+	m.d, m.err = &d, ""
 	m.row.Case = d.Case
 }
 
@@ -55,18 +56,22 @@ func (m *detailModel) scroll(n int) {
 	m.offset = max(0, min(m.offset+n, m.lines-1))
 }
 
-func (m *detailModel) view(w, h int, now time.Time) string {
+func (m *detailModel) view(w, h int, now time.Time, me string) string {
 	if m.d == nil {
-		return styleTitle.Render(m.row.Case.Number+"  "+m.row.Case.Title) + "\nloading…"
+		state := "loading…"
+		if m.err != "" {
+			state = "could not load the case: " + m.err + " (r retries)"
+		}
+		return styleTitle.Render(clean(m.row.Case.Number+"  "+m.row.Case.Title)) + "\n" + state
 	}
-	lines := strings.Split(m.render(w, now), "\n")
+	lines := strings.Split(m.render(w, now, me), "\n")
 	m.lines = len(lines)
 	off := max(0, min(m.offset, len(lines)-h))
 	return strings.Join(lines[off:], "\n")
 }
 
 // render lays the whole detail out; view shows the scrolled part.
-func (m detailModel) render(w int, now time.Time) string {
+func (m detailModel) render(w int, now time.Time, me string) string {
 	d := m.d
 	c := d.Case
 	var b strings.Builder
@@ -83,7 +88,7 @@ func (m detailModel) render(w int, now time.Time) string {
 	q := queueOf(Row{Case: c})
 	line("%s · %s · %s priority · %s urgency · in state %s", orgName(m.row.Org), m.row.Property, c.Priority, q.Urgency,
 		short(time.Duration(q.InStateSeconds)*time.Second))
-	line("status %s · waiting on %s · assignee %s", c.Status, q.WaitingOnLabel, assigneeText(c.AssigneeID))
+	line("status %s · waiting on %s · assignee %s", c.Status, q.WaitingOnLabel, assignee(c.AssigneeID, me))
 	if q.SLA.DueAt != nil {
 		paused := ""
 		if q.SLA.Paused {
@@ -150,13 +155,6 @@ func (m detailModel) render(w int, now time.Time) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
-}
-
-func assigneeText(id *string) string {
-	if id == nil {
-		return "none"
-	}
-	return shortID(*id)
 }
 
 func kindText(k string) string {

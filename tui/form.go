@@ -216,7 +216,7 @@ func (f *formModel) view(w, _ int) string {
 		if f.stage == 2 {
 			b.WriteString("\n" + styleHeader.Render("Confirm?") + " ")
 			if len(f.pending) > 0 {
-				b.WriteString(fmt.Sprintf("%d change(s) not yet made", len(f.pending)))
+				b.WriteString(fmt.Sprintf("%d not sent yet", len(f.pending)))
 			}
 			b.WriteString("\n")
 		}

@@ -16,7 +16,7 @@ var keyHelps = []keyHelp{
 	{"g/G", "first / last case", false},
 	{"enter", "open the case: intent, timeline, notes, actions, documents, quotes", false},
 	{"esc", "back; on the list, clear the filters", false},
-	{"/", "search number, title, property, organization (enter keeps, esc drops)", false},
+	{"/", "search number, title, property, org (enter keeps, esc drops)", false},
 	{"m", "assignee filter: all → mine → unassigned", false},
 	{"t / u / o", "status / urgency / organization filter (cycles)", false},
 	{"v", "next saved view (queue.views in the config file)", false},
@@ -41,6 +41,6 @@ func (h helpModel) view(w, _ int) string {
 		}
 		b.WriteString(clip("  "+pad(k.keys, 10)+" "+k.what, w) + "\n")
 	}
-	b.WriteString("\nEvery change is confirmed first and sent with one idempotency key:\na retry after a failure repeats the same change, never a second one.")
+	b.WriteString("\nChanges are confirmed first; a retry resends the same change (same key).")
 	return b.String()
 }

@@ -108,7 +108,11 @@ func (l *listModel) key(k, me string) {
 			l.move(1)
 		}
 	case "m":
-		l.filter.Assignee = next(assigneeCycle, l.filter.Assignee)
+		cur := l.filter.Assignee
+		if cur == "" {
+			cur = AssigneeAll
+		}
+		l.filter.Assignee = next(assigneeCycle, cur)
 		l.apply(me)
 	case "u":
 		l.filter.Urgency = cycleOne(cases.Urgencies.Values(), l.filter.Urgency)
@@ -193,16 +197,16 @@ type column struct {
 
 var columns = []column{
 	{"CASE", 12, true, func(r Row, _ time.Time, _ string) string { return r.Case.Number }},
-	{"ORG", 14, false, func(r Row, _ time.Time, _ string) string { return orgName(r.Org) }},
-	{"PROPERTY", 16, false, func(r Row, _ time.Time, _ string) string { return r.Property }},
+	{"ORG", 10, false, func(r Row, _ time.Time, _ string) string { return orgName(r.Org) }},
+	{"PROPERTY", 10, false, func(r Row, _ time.Time, _ string) string { return r.Property }},
 	{"STATUS", 16, true, func(r Row, _ time.Time, _ string) string { return string(r.Case.Status) }},
-	{"WAITING ON", 14, true, func(r Row, _ time.Time, _ string) string { return queueOf(r).WaitingOnLabel }},
+	{"WAITING ON", 10, true, func(r Row, _ time.Time, _ string) string { return queueOf(r).WaitingOnLabel }},
 	{"PRIORITY", 9, false, func(r Row, _ time.Time, _ string) string { return string(r.Case.Priority) }},
 	{"URGENCY", 8, true, func(r Row, _ time.Time, _ string) string { return string(queueOf(r).Urgency) }},
 	{"IN STATE", 8, true, func(r Row, _ time.Time, _ string) string {
 		return short(time.Duration(queueOf(r).InStateSeconds) * time.Second)
 	}},
-	{"SLA DUE", 9, true, func(r Row, now time.Time, _ string) string {
+	{"SLA DUE", 7, true, func(r Row, now time.Time, _ string) string {
 		q := queueOf(r)
 		if q.SLA.DueAt == nil {
 			return "-"
@@ -210,7 +214,7 @@ var columns = []column{
 		return since(now, *q.SLA.DueAt)
 	}},
 	{"ASSIGNEE", 8, true, func(r Row, _ time.Time, me string) string { return assignee(r.Case.AssigneeID, me) }},
-	{"NEXT ACTION", 30, false, func(r Row, _ time.Time, _ string) string { return queueOf(r).NextAction }},
+	{"NEXT ACTION", 12, false, func(r Row, _ time.Time, _ string) string { return queueOf(r).NextAction }},
 }
 
 func queueOf(r Row) cases.Queue {
@@ -242,12 +246,18 @@ func layout(w int) []column {
 		}
 	}
 	var out []column
+	fits := true
 	for _, c := range columns {
-		if c.keep {
+		switch {
+		case c.keep:
 			out = append(out, c)
-		} else if used+c.width+gap <= w {
+		case fits && used+c.width+gap <= w:
 			out = append(out, c)
 			used += c.width + gap
+		default:
+			// Optional columns go in order of importance: once one does
+			// not fit, a later one does not take its place.
+			fits = false
 		}
 	}
 	if extra := w - used; extra > 0 && len(out) > 0 {
