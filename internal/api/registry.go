@@ -65,6 +65,12 @@ type Spec struct {
 	// workflow (keyed by the idempotency scope) instead of the idempotency
 	// table, and receive no Tx.
 	Durable bool
+	// NoOrg declares a query that runs before the caller has chosen an
+	// organization (the list of those it may act in): the pipeline resolves
+	// only the user, ignores any active organization sent, and hands over a
+	// principal without one; the procedure must read through row-level
+	// security keyed by the user and ask the PDP per organization itself.
+	NoOrg bool
 }
 
 // Procedure is a registered procedure.
@@ -162,6 +168,9 @@ func NewRegistry(modules ...Module) *Registry {
 func Register[I, O any](r *Registry, spec Spec, fn func(ctx context.Context, c Call, in I) (O, error)) {
 	if spec.Resource == "" || len(spec.Actions) == 0 {
 		panic("procedure " + spec.Namespace + "/" + spec.Version + "/" + spec.Name + " declares no resource or action")
+	}
+	if spec.NoOrg && spec.Kind != Query {
+		panic("procedure " + spec.Namespace + "/" + spec.Version + "/" + spec.Name + ": only a query may run without an organization")
 	}
 	if r.byPath == nil {
 		r.byPath = map[string]*Procedure{}

@@ -35,6 +35,7 @@ import (
 	"github.com/hestami/concierge/internal/portfolio"
 	"github.com/hestami/concierge/internal/property"
 	"github.com/hestami/concierge/internal/vendor"
+	"github.com/hestami/concierge/internal/workable"
 	"github.com/hestami/concierge/internal/workflow"
 	"github.com/hestami/concierge/migrations"
 )
@@ -57,6 +58,7 @@ type App struct {
 	HOA        *hoa.Service
 	Documents  *document.Service
 	Vendor     *vendor.Service
+	Workable   *workable.Service
 	Registry   *api.Registry
 	Invoker    *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -78,6 +80,7 @@ func (a *App) modules() []api.Module {
 		a.Documents,
 		a.Vendor,
 		a.CaseDetail,
+		a.Workable,
 	}
 }
 
@@ -100,6 +103,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 	a.HOA = hoa.New(d, pdp, a.Cases)
 	a.Cases.UseAuthority(a.Delegation)
 	a.CaseDetail = casedetail.New(pdp, a.Cases, a.Decision)
+	a.Workable = workable.New(a.Identity, pdp)
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d, Authority: a.Delegation}
 	return a

@@ -104,6 +104,9 @@ type Resource struct {
 // Decider is what the domain layer needs from the PDP.
 type Decider interface {
 	Authorize(ctx context.Context, p Principal, r Resource, action string) error
+	// Allowed returns the subset of actions p may take on r, in one PDP
+	// call (what a screen offers; nothing is refused by it).
+	Allowed(ctx context.Context, p Principal, r Resource, actions ...string) ([]string, error)
 	QueryFilter(ctx context.Context, p Principal, kind, action string) (*Plan, error)
 }
 
@@ -234,6 +237,39 @@ func (c *Client) authorize(ctx context.Context, p Principal, r Resource, action 
 		return apperr.New(apperr.Forbidden, "%s", msg)
 	}
 	return nil
+}
+
+// Allowed returns the actions of actions p may take on r, asked in one
+// CheckResources call, and DEPENDENCY_UNAVAILABLE when the PDP cannot
+// answer. A denied action is not an error: the caller offers what is left.
+func (c *Client) Allowed(ctx context.Context, p Principal, r Resource, actions ...string) ([]string, error) {
+	allowed := []string{}
+	if len(p.Roles) == 0 || len(actions) == 0 {
+		return allowed, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	principal, err := principalOf(p)
+	if err != nil {
+		return nil, err
+	}
+	res := cerbos.NewResource(r.Kind, r.ID).WithAttributes(r.Attr)
+	resp, err := c.grpc.CheckResources(ctx, principal, cerbos.NewResourceBatch().Add(res, actions...))
+	if err != nil {
+		telemetry.RecordDecision(ctx, telemetry.DecisionError)
+		return nil, unavailable(err)
+	}
+	rr := resp.GetResource(r.ID)
+	if rr == nil || rr.Err() != nil {
+		telemetry.RecordDecision(ctx, telemetry.DecisionError)
+		return nil, unavailable(fmt.Errorf("PDP returned no result for %s %s", r.Kind, r.ID))
+	}
+	for _, a := range actions {
+		if rr.IsAllowed(a) {
+			allowed = append(allowed, a)
+		}
+	}
+	return allowed, nil
 }
 
 // refusalReasons joins the reasons the policies gave for denying action:

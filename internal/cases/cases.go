@@ -56,8 +56,13 @@ type Case struct {
 	WaitingOn *WaitingOn `json:"waitingOn,omitempty"`
 	// Queue is the work-queue view (urgency, SLA, next action), computed
 	// when the case is read (case/v1/get, case/v1/list).
-	Queue   *Queue         `json:"queue,omitempty"`
-	History []StatusChange `json:"history,omitempty"`
+	Queue *Queue `json:"queue,omitempty"`
+	// AllowedTransitions are the statuses the caller may move the case to
+	// now: the state machine's targets the PDP allows and the case's state
+	// permits. Only case/v1/get and case/v1/detail carry it (never null
+	// there); a list would ask the PDP once per row.
+	AllowedTransitions []Status       `json:"allowedTransitions,omitzero"`
+	History            []StatusChange `json:"history,omitempty"`
 }
 
 // StatusChange is one entry of a case's status history.
@@ -278,13 +283,20 @@ func history(ctx context.Context, q db.Querier, caseID string) ([]StatusChange, 
 // Get returns a case (by id or number) with its status history and its
 // work-queue view now.
 func (s *Service) Get(ctx context.Context, p authz.Principal, ref string) (Case, error) {
+	var open bool
 	c, err := records.Get(ctx, s.db, s.pdp, p, table, ref, func(q db.Querier, c Case) (Case, error) {
 		var err error
-		c.History, err = history(ctx, q, c.ID)
+		if c.History, err = history(ctx, q, c.ID); err != nil {
+			return c, err
+		}
+		open, err = hasOpenActions(ctx, q, c)
 		return c, err
 	})
 	if err != nil {
 		return c, err
+	}
+	if c.AllowedTransitions, err = s.allowedTransitions(ctx, p, c, open); err != nil {
+		return Case{}, err
 	}
 	return s.withQueue(c, s.asOf()), nil
 }

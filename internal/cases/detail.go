@@ -114,7 +114,8 @@ func (s *Service) DetailWith(ctx context.Context, p authz.Principal, ref string,
 	if err != nil {
 		return Detail{}, err
 	}
-	return db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Detail, error) {
+	var open bool
+	d, err := db.InTenantResult(ctx, s.db, p.OrgID, func(q db.Querier) (Detail, error) {
 		c, err := load(ctx, q, ref, false)
 		if err != nil {
 			return Detail{}, err
@@ -141,6 +142,9 @@ func (s *Service) DetailWith(ctx context.Context, p authz.Principal, ref string,
 		if d.Timeline, err = timelineOf(ctx, q, c.ID, d.Origin, notePlan, actionPlan); err != nil {
 			return Detail{}, err
 		}
+		if open, err = hasOpenActions(ctx, q, c); err != nil {
+			return Detail{}, err
+		}
 		if more != nil {
 			if err := more(ctx, q, c); err != nil {
 				return Detail{}, err
@@ -148,6 +152,15 @@ func (s *Service) DetailWith(ctx context.Context, p authz.Principal, ref string,
 		}
 		return d, nil
 	})
+	if err != nil {
+		return Detail{}, err
+	}
+	// Asked once the transaction is over: a PDP round trip holds no
+	// connection.
+	if d.Case.AllowedTransitions, err = s.allowedTransitions(ctx, p, d.Case, open); err != nil {
+		return Detail{}, err
+	}
+	return d, nil
 }
 
 func originOf(ctx context.Context, q db.Querier, plan *authz.Plan, caseID string) (*Origin, error) {

@@ -19,7 +19,10 @@ func OpenAPI(r *api.Registry) (map[string]any, error) {
 	tags := map[string]bool{}
 	for _, p := range r.All() {
 		tags[p.Namespace] = true
-		params := []any{map[string]any{"$ref": "#/components/parameters/OrgId"}}
+		params := []any{}
+		if !p.NoOrg {
+			params = append(params, map[string]any{"$ref": "#/components/parameters/OrgId"})
+		}
 		if p.Kind == api.Mutation {
 			params = append(params, map[string]any{"$ref": "#/components/parameters/IdempotencyKey"})
 		}

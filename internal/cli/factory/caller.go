@@ -44,7 +44,15 @@ func (c localCaller) Call(ctx context.Context, org, procedure string, in, out an
 	if err != nil {
 		return err
 	}
-	p, err := c.f.PrincipalIn(ctx, org)
+	var p authz.Principal
+	if decl.NoOrg {
+		// The pipeline drops any organization; resolving one here would
+		// refuse a caller who has not chosen one yet.
+		p.UserID, err = c.f.UserID(ctx)
+		p.ActorKind = authz.Human
+	} else {
+		p, err = c.f.PrincipalIn(ctx, org)
+	}
 	if err != nil {
 		return err
 	}

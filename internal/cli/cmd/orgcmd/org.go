@@ -62,6 +62,6 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		}}
 	engage.Flags().StringVar(&org, "owner-org", "", "the owner organization id")
 	engage.Flags().StringVar(&operator, "operator", "", "the PLATFORM_OPERATOR organization id")
-	cmd.AddCommand(create, list, engage)
+	cmd.AddCommand(create, list, engage, newMineCmd(f))
 	return cmd
 }
