@@ -338,7 +338,9 @@ func (m *Model) changeKey(k string, r Row) (tea.Cmd, bool) {
 			if err != nil {
 				return formDataMsg{err: err}
 			}
-			return formDataMsg{form: statusForm(r, d.allowed())}
+			// Only what the domain allows now is offered: the state
+			// machine's moves the PDP grants and the case permits.
+			return formDataMsg{form: statusForm(r, d.Case.AllowedTransitions)}
 		}), true
 	case "x":
 		b := m.b
@@ -436,14 +438,24 @@ func (m Model) render() string {
 
 func (m Model) header(w int) string {
 	orgs := make([]string, 0, len(m.session.Organizations))
+	active := ""
 	for _, o := range m.session.Organizations {
 		orgs = append(orgs, orgName(o))
+		if o.ID == m.session.Active {
+			active = orgName(o)
+		}
 	}
 	left := styleTitle.Render("hestami queue")
 	if m.opts.ReadOnly {
 		left += " (read-only)"
 	}
 	right := strings.Join(orgs, ", ")
+	if len(orgs) > 2 {
+		right = itoa(len(orgs)) + " organizations"
+	}
+	if active != "" {
+		right = "org " + active + " · " + right
+	}
 	if m.busy > 0 {
 		right = m.spin.View() + " " + right
 	}

@@ -26,6 +26,9 @@ type Organization struct {
 type Session struct {
 	UserID        string
 	Organizations []Organization
+	// Active is the active organization (--org, HESTAMI_ORG), if any: the
+	// header names it; the queue still spans every organization.
+	Active string
 }
 
 // Backend is everything the queue needs from the outside world.

@@ -2,9 +2,11 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hestami/concierge/internal/cases"
@@ -34,33 +36,70 @@ func openStatuses() []cases.Status {
 // pageLimit is the largest page case/v1/list and property/v1/list serve.
 const pageLimit = 100
 
+// loadWorkers bounds how many organizations load at once: enough to hide
+// a slow link's latency, few enough not to crowd a server's pool.
+const loadWorkers = 4
+
 // loadQueue reads the open cases of every organization of the session,
 // each organization as its own authorized, RLS-scoped call, and merges them
 // most urgent first, then oldest.
 func loadQueue(ctx context.Context, b Backend, s Session) ([]Row, error) {
-	var rows []Row
-	for _, org := range s.Organizations {
-		names, err := propertyNames(ctx, b, org.ID)
-		if err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parts := make([][]Row, len(s.Organizations))
+	errs := make([]error, len(s.Organizations))
+	sem := make(chan struct{}, loadWorkers)
+	var wg sync.WaitGroup
+	for i, org := range s.Organizations {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			parts[i], errs[i] = loadOrg(ctx, b, org)
+			if errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	// The first organization's failure in session order, not whichever
+	// the cancellation made fail first.
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			return nil, err
 		}
-		in := cases.ListInput{Status: openStatuses(), Sort: cases.ListSort("URGENCY"), Limit: pageLimit}
-		for {
-			var page listing.Page[cases.Case]
-			if err := b.Call(ctx, org.ID, "case/v1/list", in, &page, ""); err != nil {
-				return nil, err
-			}
-			for _, c := range page.Items {
-				rows = append(rows, Row{Org: org, Property: names[c.PropertyID], Case: c})
-			}
-			if page.NextCursor == "" {
-				break
-			}
-			in.Cursor = page.NextCursor
-		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var rows []Row
+	for _, p := range parts {
+		rows = append(rows, p...)
 	}
 	sortRows(rows)
 	return rows, nil
+}
+
+func loadOrg(ctx context.Context, b Backend, org Organization) ([]Row, error) {
+	names, err := propertyNames(ctx, b, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	var rows []Row
+	in := cases.ListInput{Status: openStatuses(), Sort: cases.ListSort("URGENCY"), Limit: pageLimit}
+	for {
+		var page listing.Page[cases.Case]
+		if err := b.Call(ctx, org.ID, "case/v1/list", in, &page, ""); err != nil {
+			return nil, err
+		}
+		for _, c := range page.Items {
+			rows = append(rows, Row{Org: org, Property: names[c.PropertyID], Case: c})
+		}
+		if page.NextCursor == "" {
+			return rows, nil
+		}
+		in.Cursor = page.NextCursor
+	}
 }
 
 func propertyNames(ctx context.Context, b Backend, org string) (map[string]string, error) {

@@ -13,23 +13,8 @@ import (
 	"github.com/hestami/concierge/internal/cases"
 )
 
-// Detail is case/v1/detail's output as the queue reads it.
-type Detail struct {
-	casedetail.Detail
-	// AllowedTransitions are the statuses the case may move to now, as
-	// the state machine and the PDP allow them for the caller.
-	AllowedTransitions *[]cases.Status `json:"allowedTransitions,omitempty"`
-}
-
-// allowed are the statuses the status form offers. A server that does not
-// say them yet is answered with the state machine's, which it enforces
-// anyway: a move the PDP refuses then shows the refusal.
-func (d Detail) allowed() []cases.Status {
-	if d.AllowedTransitions != nil {
-		return *d.AllowedTransitions
-	}
-	return cases.Transitions[d.Case.Status]
-}
+// Detail is case/v1/detail's output.
+type Detail = casedetail.Detail
 
 func fetchDetail(ctx context.Context, b Backend, r Row) (Detail, error) {
 	var d Detail

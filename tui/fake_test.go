@@ -44,7 +44,7 @@ type fakeBackend struct {
 }
 
 func (b *fakeBackend) Session(context.Context) (Session, error) {
-	return Session{UserID: me, Organizations: b.orgs}, nil
+	return Session{UserID: me, Organizations: b.orgs, Active: "org-r"}, nil
 }
 
 func (b *fakeBackend) Call(_ context.Context, org, procedure string, in, out any, key string) error {
@@ -149,34 +149,32 @@ func world() *fakeBackend {
 		fail:    map[string][]error{},
 	}
 	c := b.cases["org-r"][0]
+	c.AllowedTransitions = []cases.Status{cases.PendingOwner, cases.Resolved}
 	b.details[c.ID] = Detail{
-		Detail: casedetail.Detail{
-			Detail: cases.Detail{
-				Case: c,
-				Origin: &cases.Origin{Title: "Hot water everywhere", Text: "The water heater in the garage is leaking onto the floor.",
-					Status: "CONVERTED", CreatedAt: clock.Add(-31 * time.Hour)},
-				Timeline: cases.Part[cases.TimelineEntry]{Items: []cases.TimelineEntry{
-					{At: clock.Add(-30 * time.Hour), Entity: "case", Summary: "case opened"},
-					{At: clock.Add(-29 * time.Hour), Entity: "case", Summary: "INTAKE → IN_PROGRESS"},
-				}},
-				Notes: cases.Part[cases.Note]{Items: []cases.Note{
-					{Audience: cases.Internal, Kind: "GENERAL", Text: "Owner prefers mornings.", CreatedAt: clock.Add(-20 * time.Hour)},
-					{Audience: cases.Shared, Kind: "GENERAL", Text: "A plumber comes tomorrow.", CreatedAt: clock.Add(-19 * time.Hour)},
-				}},
-				Actions: cases.Part[action.Action]{Items: []action.Action{
-					{ID: "a-1", Type: "VENDOR_VISIT", Title: "Plumber visit", Status: "PLANNED"},
-					{ID: "a-2", Type: "CALL", Title: "Call the owner", Status: action.Completed, Outcome: "confirmed access"},
-				}},
-				Participants: cases.Part[cases.Participant]{Items: []cases.Participant{
-					{Role: "OWNER", Name: "Jordan Rivera"}, {Role: "VENDOR_CONTACT", Name: "Sam Ortiz", OrganizationName: "Austin Plumbing"},
-				}},
-			},
-			Quotes: cases.Part[casedetail.Quote]{Items: []casedetail.Quote{
-				{VendorName: "Austin Plumbing", ScopeKey: "heater", Amount: "1200.00", Currency: "USD", Status: "RECEIVED"},
-				{VendorName: "Budget Pipes", ScopeKey: "heater", Amount: "900.00", Currency: "USD", Status: "RECEIVED"},
+		Detail: cases.Detail{
+			Case: c,
+			Origin: &cases.Origin{Title: "Hot water everywhere", Text: "The water heater in the garage is leaking onto the floor.",
+				Status: "CONVERTED", CreatedAt: clock.Add(-31 * time.Hour)},
+			Timeline: cases.Part[cases.TimelineEntry]{Items: []cases.TimelineEntry{
+				{At: clock.Add(-30 * time.Hour), Entity: "case", Summary: "case opened"},
+				{At: clock.Add(-29 * time.Hour), Entity: "case", Summary: "INTAKE → IN_PROGRESS"},
+			}},
+			Notes: cases.Part[cases.Note]{Items: []cases.Note{
+				{Audience: cases.Internal, Kind: "GENERAL", Text: "Owner prefers mornings.", CreatedAt: clock.Add(-20 * time.Hour)},
+				{Audience: cases.Shared, Kind: "GENERAL", Text: "A plumber comes tomorrow.", CreatedAt: clock.Add(-19 * time.Hour)},
+			}},
+			Actions: cases.Part[action.Action]{Items: []action.Action{
+				{ID: "a-1", Type: "VENDOR_VISIT", Title: "Plumber visit", Status: "PLANNED"},
+				{ID: "a-2", Type: "CALL", Title: "Call the owner", Status: action.Completed, Outcome: "confirmed access"},
+			}},
+			Participants: cases.Part[cases.Participant]{Items: []cases.Participant{
+				{Role: "OWNER", Name: "Jordan Rivera"}, {Role: "VENDOR_CONTACT", Name: "Sam Ortiz", OrganizationName: "Austin Plumbing"},
 			}},
 		},
-		AllowedTransitions: &[]cases.Status{cases.PendingOwner, cases.Resolved},
+		Quotes: cases.Part[casedetail.Quote]{Items: []casedetail.Quote{
+			{VendorName: "Austin Plumbing", ScopeKey: "heater", Amount: "1200.00", Currency: "USD", Status: "RECEIVED"},
+			{VendorName: "Budget Pipes", ScopeKey: "heater", Amount: "900.00", Currency: "USD", Status: "RECEIVED"},
+		}},
 	}
 	return b
 }

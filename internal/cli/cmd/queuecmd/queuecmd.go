@@ -16,6 +16,7 @@ import (
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/cli/output"
+	"github.com/hestami/concierge/internal/workable"
 	"github.com/hestami/concierge/tui"
 )
 
@@ -99,29 +100,27 @@ func savedViews(f *factory.Factory) ([]tui.View, error) {
 // over the RPC API once a server is configured.
 type backend struct{ f *factory.Factory }
 
+// Session lists the organizations the caller may work
+// (organization/v1/mine: memberships and, for staff, every organization
+// that engaged its operator), each kept only if the PDP lets it act there.
 func (b backend) Session(ctx context.Context) (tui.Session, error) {
 	user, err := b.f.UserID(ctx)
 	if err != nil {
 		return tui.Session{}, failure(err)
 	}
+	var mine workable.List
+	if err := b.Call(ctx, "", "organization/v1/mine", workable.Input{}, &mine, ""); err != nil {
+		return tui.Session{}, err
+	}
 	cfg, err := b.f.Config()
 	if err != nil {
 		return tui.Session{}, failure(err)
 	}
-	if cfg.Org == "" {
-		return tui.Session{}, failure(apperr.New(apperr.Validation, "which organization? pass --org (or HESTAMI_ORG)"))
+	s := tui.Session{UserID: user, Active: cfg.Org}
+	for _, o := range mine.Items {
+		s.Organizations = append(s.Organizations, tui.Organization{ID: o.ID, Name: o.Name})
 	}
-	org := tui.Organization{ID: cfg.Org}
-	if ids, err := b.f.Identity(ctx); err == nil {
-		if orgs, err := ids.ListOrgs(ctx); err == nil {
-			for _, o := range orgs {
-				if o.ID == cfg.Org {
-					org.Name = o.Name
-				}
-			}
-		}
-	}
-	return tui.Session{UserID: user, Organizations: []tui.Organization{org}}, nil
+	return s, nil
 }
 
 func (b backend) Call(ctx context.Context, org, procedure string, in, out any, key string) error {

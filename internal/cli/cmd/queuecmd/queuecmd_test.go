@@ -122,16 +122,21 @@ func TestQueueInAPseudoTerminal(t *testing.T) {
 	if got := scr.String(); !strings.Contains(got, "Jordan Rivera") || !strings.Contains(got, "WAITING ON") {
 		t.Fatalf("no header with the organization, or no columns:\n%s", got)
 	}
-	// The most urgent case is first, under the cursor, and nobody's yet.
+	// The staff member works every organization that engaged its operator;
+	// find the Riveras' water heater (nobody's yet) and claim it.
 	send := func(keys string) { _, _ = tty.Write([]byte(keys)) }
+	send("/Water heater\r")
+	scr.waitFor(t, "1/1 cases · /Water heater")
 	send("a")
 	scr.waitFor(t, "Claim CASE-2026-1 (Water heater leaking)")
 	send("y")
 	scr.waitFor(t, "claimed CASE-2026-1")
+	send("\x1b") // esc clears the search
+	scr.waitFor(t, "cases · all open cases")
 	send("m") // mine
 	scr.waitFor(t, "· mine")
 	got := scr.String()
-	if !strings.Contains(got, "CASE-2026-1") || strings.Contains(got, "CASE-2026-3") || !strings.Contains(got, " me") {
+	if !strings.Contains(got, "1/1 cases · mine") || !strings.Contains(got, "CASE-2026-1") || !strings.Contains(got, " me") {
 		t.Fatalf("the claimed case is not shown as mine:\n%s", got)
 	}
 	send("q")
