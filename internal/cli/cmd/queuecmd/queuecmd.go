@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/hestami/concierge/internal/apperr"
@@ -46,6 +47,9 @@ Saved views are filters kept in the config file under queue.views:
   hestami queue --readonly`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+				return apperr.New(apperr.Validation, "hestami queue needs a terminal; for a script use: hestami case list --sort URGENCY")
+			}
 			views, err := savedViews(f)
 			if err != nil {
 				return err
