@@ -19,6 +19,9 @@ type Row struct {
 	Org      Organization
 	Property string
 	Case     cases.Case
+	// search is what / matches, lower-cased once per load rather than on
+	// every keystroke for every row.
+	search string
 }
 
 // openStatuses are the statuses the queue lists: a closed or cancelled
@@ -93,7 +96,9 @@ func loadOrg(ctx context.Context, b Backend, org Organization) ([]Row, error) {
 			return nil, err
 		}
 		for _, c := range page.Items {
-			rows = append(rows, Row{Org: org, Property: names[c.PropertyID], Case: c})
+			r := Row{Org: org, Property: names[c.PropertyID], Case: c}
+			r.search = r.haystack()
+			rows = append(rows, r)
 		}
 		if page.NextCursor == "" {
 			return rows, nil
@@ -169,12 +174,13 @@ type View struct {
 	Filter Filter
 }
 
-// apply returns the rows f keeps, in their order.
-func (f Filter) apply(rows []Row, me string) []Row {
+// apply returns the indices of the rows f keeps, in their order.
+func (f Filter) apply(rows []Row, me string) []int {
 	text := strings.ToLower(strings.TrimSpace(f.Text))
-	out := make([]Row, 0, len(rows))
-	for _, r := range rows {
-		c := r.Case
+	out := make([]int, 0, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		c := &r.Case
 		switch f.Assignee {
 		case AssigneeMine:
 			if c.AssigneeID == nil || *c.AssigneeID != me {
@@ -197,18 +203,22 @@ func (f Filter) apply(rows []Row, me string) []Row {
 		if text != "" && !r.matches(text) {
 			continue
 		}
-		out = append(out, r)
+		out = append(out, i)
 	}
 	return out
 }
 
-func (r Row) matches(lower string) bool {
-	for _, s := range []string{r.Case.Number, r.Case.Title, r.Property, r.Org.Name, string(r.Case.Status)} {
-		if strings.Contains(strings.ToLower(s), lower) {
-			return true
-		}
+func (r *Row) matches(lower string) bool {
+	if r.search == "" {
+		r.search = r.haystack()
 	}
-	return false
+	return strings.Contains(r.search, lower)
+}
+
+// haystack is the lower-cased text / searches; the separator keeps a
+// match from spanning two fields.
+func (r Row) haystack() string {
+	return strings.ToLower(strings.Join([]string{r.Case.Number, r.Case.Title, r.Property, r.Org.Name, string(r.Case.Status)}, "\x00"))
 }
 
 // describe says the filter in a few words for the header.

@@ -14,8 +14,10 @@ import (
 // listModel is the queue's table: the filtered rows, the cursor and the
 // marked cases.
 type listModel struct {
-	all    []Row
-	rows   []Row
+	all []Row
+	// rows are the indices into all the filter keeps: a keystroke over
+	// 10,000 cases copies no case.
+	rows   []int
 	filter Filter
 	views  []View
 	viewAt int // index into views of the last view chosen, -1 for none
@@ -38,34 +40,42 @@ func (l listModel) current() (Row, bool) {
 	if l.cursor < 0 || l.cursor >= len(l.rows) {
 		return Row{}, false
 	}
-	return l.rows[l.cursor], true
+	return l.all[l.rows[l.cursor]], true
 }
 
 // setRows shows rows through the filter, keeping the cursor on the case
 // it was on (a live refresh must not move it to another case).
 func (l *listModel) setRows(rows []Row, me string) {
+	at := l.currentID()
 	l.all = rows
-	l.apply(me)
-}
-
-func (l *listModel) apply(me string) {
-	var at string
-	if r, ok := l.current(); ok {
-		at = r.Case.ID
-	}
-	l.rows = l.filter.apply(l.all, me)
-	l.cursor = 0
-	if i := slices.IndexFunc(l.rows, func(r Row) bool { return r.Case.ID == at }); i >= 0 {
-		l.cursor = i
-	}
-	present := map[string]bool{}
-	for _, r := range l.all {
+	l.applyAt(me, at)
+	// A mark on a case that left the queue would reassign it unseen.
+	present := make(map[string]bool, len(rows))
+	for _, r := range rows {
 		present[r.Case.ID] = true
 	}
 	for id := range l.marked {
 		if !present[id] {
 			delete(l.marked, id)
 		}
+	}
+}
+
+func (l *listModel) currentID() string {
+	if r, ok := l.current(); ok {
+		return r.Case.ID
+	}
+	return ""
+}
+
+// apply refilters, keeping the cursor on its case when the filter keeps it.
+func (l *listModel) apply(me string) { l.applyAt(me, l.currentID()) }
+
+func (l *listModel) applyAt(me, at string) {
+	l.rows = l.filter.apply(l.all, me)
+	l.cursor = 0
+	if i := slices.IndexFunc(l.rows, func(i int) bool { return l.all[i].Case.ID == at }); i >= 0 {
+		l.cursor = i
 	}
 }
 
@@ -293,7 +303,7 @@ func (l listModel) view(w, h int, now time.Time, me string, loaded bool) string 
 	}
 	top = max(0, min(top, len(l.rows)-rowsH))
 	for i := top; i < len(l.rows) && i < top+rowsH; i++ {
-		r := l.rows[i]
+		r := l.all[l.rows[i]]
 		for j, c := range cols {
 			cells[j] = pad(c.cell(r, now, me), c.width)
 		}

@@ -112,8 +112,8 @@ func (d *driver) cursorCase() string {
 
 func (d *driver) numbers() []string {
 	var out []string
-	for _, r := range d.m.list.rows {
-		out = append(out, r.Case.Number)
+	for _, i := range d.m.list.rows {
+		out = append(out, d.m.list.all[i].Case.Number)
 	}
 	return out
 }
