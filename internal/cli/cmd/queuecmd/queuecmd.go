@@ -47,9 +47,6 @@ Saved views are filters kept in the config file under queue.views:
   hestami queue --readonly`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
-				return apperr.New(apperr.Validation, "hestami queue needs a terminal; for a script use: hestami case list --sort URGENCY")
-			}
 			views, err := savedViews(f)
 			if err != nil {
 				return err
@@ -61,6 +58,9 @@ Saved views are filters kept in the config file under queue.views:
 					return apperr.New(apperr.Validation, "--view: no saved view %q in queue.views", view)
 				}
 				opts.Filter = views[i].Filter
+			}
+			if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+				return apperr.New(apperr.Validation, "hestami queue needs a terminal; for a script use: hestami case list --sort URGENCY")
 			}
 			// Whatever the local pipeline logs while the screen is drawn
 			// would tear it: it is kept and printed once the queue closes.
