@@ -27,6 +27,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmd/orgcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/portfoliocmd"
 	"github.com/hestami/concierge/internal/cli/cmd/propertycmd"
+	"github.com/hestami/concierge/internal/cli/cmd/queuecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/servecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/tokencmd"
 	"github.com/hestami/concierge/internal/cli/cmd/usercmd"
@@ -120,7 +121,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 		decisioncmd.NewCmd(f), hoacmd.NewCmd(f), doccmd.NewCmd(f), vendorcmd.NewCmd(f), importcmd.NewCmd(f),
 		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
-		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
+		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f), queuecmd.NewCmd(f),
 	)
 	root.AddCommand(helpTopics()...)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
