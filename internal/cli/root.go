@@ -44,6 +44,7 @@ var flagKeys = map[string]string{
 	"org":          "org",
 	"as":           "as",
 	"token":        "token",
+	"server":       "server",
 	"trace-stdout": "telemetry.stdout",
 }
 
@@ -91,6 +92,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 	pf.String("org", "", "active organization id (env HESTAMI_ORG)")
 	pf.String("as", "", "act as this user id or e-mail; operators only (env HESTAMI_AS)")
 	pf.String("token", "", "API token of the acting user (env HESTAMI_TOKEN)")
+	pf.String("server", "", "call procedures on this hestami server instead of the local database (env HESTAMI_SERVER; `hestami auth login` stores one)")
 	pf.Bool("trace-stdout", false, "print trace spans to stderr (env HESTAMI_TELEMETRY_STDOUT)")
 	pf.BoolVar(&f.JSON, "json", false, "print results (and errors) as JSON")
 	for flag, key := range flagKeys {

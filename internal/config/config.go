@@ -34,6 +34,9 @@ type Config struct {
 	Org   string
 	As    string
 	Token string
+	// Server is the hestami server the CLI calls procedures on (remote
+	// mode); empty: in this process, on the database and PDP above.
+	Server string
 }
 
 // Database selects the PostgreSQL server. An empty URL means the embedded
@@ -127,6 +130,7 @@ var Keys = map[string]any{
 	"org":                     "",
 	"as":                      "",
 	"token":                   "",
+	"server":                  "",
 	"documents.store":         "dir",
 	"documents.dir":           "",
 	"documents.max_bytes":     int64(50 << 20),
@@ -221,6 +225,7 @@ func Load(v *viper.Viper) (*Config, error) {
 		Org:       v.GetString("org"),
 		As:        v.GetString("as"),
 		Token:     v.GetString("token"),
+		Server:    strings.TrimRight(v.GetString("server"), "/"),
 	}
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir()
@@ -230,6 +235,11 @@ func Load(v *viper.Viper) (*Config, error) {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
 	c.DataDir = abs
+	if c.Server != "" {
+		if u, err := url.Parse(c.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, invalid("server", fmt.Sprintf("server: %q is not an http(s) URL (e.g. https://hestami.example.com)", c.Server))
+		}
+	}
 	if c.Documents.Dir == "" {
 		c.Documents.Dir = filepath.Join(c.DataDir, "documents")
 	}

@@ -48,6 +48,10 @@ type Factory struct {
 	cfg     *config.Config
 	cfgErr  error
 
+	loginOnce sync.Once
+	login     *Login
+	loginErr  error
+
 	db      *db.DB
 	sidecar *pdp.Sidecar
 	pdp     *authz.Client
