@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/hestami/concierge/internal/cli/cmd/apicmd"
+	"github.com/hestami/concierge/internal/cli/cmd/authcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/casecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/configcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/dbcmd"
@@ -112,6 +114,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f),
+		apicmd.NewCmd(f), authcmd.NewCmd(f),
 	)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError(cmd, "%s", err)

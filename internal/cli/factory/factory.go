@@ -181,8 +181,14 @@ func (f *Factory) logger(cfg *config.Config) *slog.Logger {
 	return f.Logger
 }
 
-// Identity returns the identity service (no PDP needed).
+// Identity returns the identity service (no PDP needed). It runs on the
+// owner connection, for operator commands: in remote mode only where a
+// database is configured (the server's host), never by starting an
+// embedded cluster on a client's machine.
 func (f *Factory) Identity(ctx context.Context) (*identity.Service, error) {
+	if cfg, err := f.Config(); err == nil && cfg.Database.URL == "" && f.Remote() {
+		return nil, apperr.New(apperr.Validation, "this is an operator command: it runs on the database, which remote mode (server %s) does not reach; run it where database.url is configured, or without a server", f.serverName())
+	}
 	d, err := f.DB(ctx)
 	if err != nil {
 		return nil, err

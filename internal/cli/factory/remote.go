@@ -60,7 +60,7 @@ func (f *Factory) Endpoint() (server, token string, err error) {
 		if lerr != nil {
 			return "", "", apperr.Wrap(apperr.Unauthenticated, lerr, "%v", lerr)
 		}
-		return "", "", apperr.New(apperr.Unauthenticated, "not logged in to %s: run `hestami auth login --server %s`, or set HESTAMI_TOKEN", server, server)
+		return "", "", apperr.New(apperr.Unauthenticated, "who is acting? not logged in to %s: run `hestami auth login --server %s`, or pass --token (or HESTAMI_TOKEN)", server, server)
 	}
 	return server, token, nil
 }
@@ -91,4 +91,15 @@ func (c remoteCaller) Call(ctx context.Context, org, procedure string, in, out a
 	cl.HTTP = httpClient
 	res, err := cl.Call(ctx, procedure, in, out, key)
 	return output.WithTrace(err, res.TraceID)
+}
+
+// serverName is the server remote mode calls, for messages.
+func (f *Factory) serverName() string {
+	if cfg, err := f.Config(); err == nil && cfg.Server != "" {
+		return cfg.Server
+	}
+	if l, _ := f.Login(); l != nil {
+		return l.Server
+	}
+	return "?"
 }
