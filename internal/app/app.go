@@ -26,6 +26,7 @@ import (
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/decision"
 	"github.com/hestami/concierge/internal/delegation"
+	"github.com/hestami/concierge/internal/directory"
 	"github.com/hestami/concierge/internal/document"
 	"github.com/hestami/concierge/internal/document/content"
 	"github.com/hestami/concierge/internal/hoa"
@@ -57,6 +58,7 @@ type App struct {
 	HOA        *hoa.Service
 	Documents  *document.Service
 	Vendor     *vendor.Service
+	Directory  *directory.Directory
 	Registry   *api.Registry
 	Invoker    *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -78,6 +80,7 @@ func (a *App) modules() []api.Module {
 		a.Documents,
 		a.Vendor,
 		a.CaseDetail,
+		a.Directory,
 	}
 }
 
@@ -94,6 +97,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Decision:   decision.New(d, pdp),
 		Documents:  document.New(d, pdp),
 		Vendor:     vendor.New(d, pdp),
+		Directory:  directory.New(d, pdp),
 	}
 	a.Vendor.RecordSelection = a.recordSelection
 	a.Intent = intent.New(d, pdp, a.Cases)
