@@ -112,6 +112,13 @@ func (f *Factory) DB(ctx context.Context) (*db.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// In remote mode, commands that need the database (operator commands,
+	// dev seed, migrate) run only where one is configured, the server's
+	// host: never by starting an embedded cluster on a client's machine.
+	// `hestami serve` is the server, whatever a stored login says.
+	if cfg.Database.URL == "" && !f.Serve && f.Remote() {
+		return nil, apperr.New(apperr.Validation, "this is an operator command: it runs on the database, which remote mode (server %s) does not reach; run it where database.url is configured, or without a server (`hestami auth logout`, HESTAMI_SERVER unset)", f.serverName())
+	}
 	ownerURL, err := f.OwnerURL(ctx)
 	if err != nil {
 		return nil, apperr.Wrap(apperr.DependencyUnavailable, err, "database unavailable: %v", err)
@@ -181,14 +188,8 @@ func (f *Factory) logger(cfg *config.Config) *slog.Logger {
 	return f.Logger
 }
 
-// Identity returns the identity service (no PDP needed). It runs on the
-// owner connection, for operator commands: in remote mode only where a
-// database is configured (the server's host), never by starting an
-// embedded cluster on a client's machine.
+// Identity returns the identity service (no PDP needed).
 func (f *Factory) Identity(ctx context.Context) (*identity.Service, error) {
-	if cfg, err := f.Config(); err == nil && cfg.Database.URL == "" && f.Remote() {
-		return nil, apperr.New(apperr.Validation, "this is an operator command: it runs on the database, which remote mode (server %s) does not reach; run it where database.url is configured, or without a server", f.serverName())
-	}
 	d, err := f.DB(ctx)
 	if err != nil {
 		return nil, err
