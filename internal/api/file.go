@@ -169,3 +169,10 @@ type FileOutput interface {
 	FileSize() int64
 	io.ReadCloser
 }
+
+// AttachmentsOf returns the files WithAttachments put in ctx: a client
+// transport sends them as file parts.
+func AttachmentsOf(ctx context.Context) []*Attachment {
+	as, _ := ctx.Value(attachmentsKey{}).([]*Attachment)
+	return as
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/decision"
 	"github.com/hestami/concierge/internal/delegation"
+	"github.com/hestami/concierge/internal/directory"
 	"github.com/hestami/concierge/internal/document"
 	"github.com/hestami/concierge/internal/document/content"
 	"github.com/hestami/concierge/internal/hoa"
@@ -62,6 +63,7 @@ type App struct {
 	Vendor      *vendor.Service
 	QuoteImport *quoteimport.Service
 	Workable    *workable.Service
+	Directory   *directory.Directory
 	Registry    *api.Registry
 	Invoker     *api.Invoker
 	// Engine is the durable-workflow engine, nil until StartWorkflows.
@@ -85,6 +87,7 @@ func (a *App) modules() []api.Module {
 		a.QuoteImport,
 		a.CaseDetail,
 		a.Workable,
+		a.Directory,
 	}
 }
 
@@ -102,6 +105,7 @@ func New(d *db.DB, pdp authz.Decider) *App {
 		Documents:   document.New(d, pdp),
 		Vendor:      vendor.New(d, pdp),
 		QuoteImport: quoteimport.New(d, pdp),
+		Directory:   directory.New(d, pdp),
 	}
 	a.Vendor.RecordSelection = a.recordSelection
 	a.Intent = intent.New(d, pdp, a.Cases)

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +21,10 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/hestami/concierge/internal/cli"
+	"github.com/hestami/concierge/internal/cli/factory"
+	"github.com/hestami/concierge/internal/config"
+	"github.com/hestami/concierge/internal/server"
+	"github.com/hestami/concierge/internal/telemetry"
 	"github.com/hestami/concierge/internal/testkit"
 )
 
@@ -29,11 +35,42 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs testdata/script/*.txtar against the real binary entry
-// point, each script on its own fresh database and the shared PDP.
+// point, each script on its own fresh database and the shared PDP, the
+// commands calling procedures in process (local mode).
 func TestScripts(t *testing.T) {
 	t.Parallel()
-	testscript.Run(t, testscript.Params{
+	testscript.Run(t, scriptParams(false))
+}
+
+// TestScriptsRemote runs the same scripts in remote mode: each against a
+// hestami server (the handler `hestami serve` runs) over the script's own
+// database, which the commands reach through HESTAMI_SERVER. The scripts
+// pass unchanged; `[remote]` marks the few lines (and the local-only
+// scripts) that configure what only a server's own configuration can.
+func TestScriptsRemote(t *testing.T) {
+	t.Parallel()
+	// The servers log every request; their answers are what the scripts
+	// check. (Commands run in their own processes: this changes no output.)
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+	// As in `hestami serve` (the root command sets it up): a refusal's
+	// envelope carries the trace id of the server's span.
+	shutdown, err := telemetry.Setup(context.Background(), false, io.Discard, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = shutdown(context.Background()) })
+	testscript.Run(t, scriptParams(true))
+}
+
+func scriptParams(remote bool) testscript.Params {
+	return testscript.Params{
 		Dir: "testdata/script",
+		Condition: func(cond string) (bool, error) {
+			if cond == "remote" {
+				return remote, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			owner, app, drop, err := testkit.CreateDatabase(context.Background())
 			if err != nil {
@@ -55,6 +92,14 @@ func TestScripts(t *testing.T) {
 			env.Setenv("EMBEDDED_DATA_DIR", dataDir)
 			env.Setenv("HESTAMI_DATA_DIR", filepath.Join(env.WorkDir, "data"))
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			if remote {
+				url, stop, err := startServer(owner, app, filepath.Join(env.WorkDir, "data"))
+				if err != nil {
+					return err
+				}
+				env.Defer(stop)
+				env.Setenv("HESTAMI_SERVER", url)
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -143,5 +188,36 @@ func TestScripts(t *testing.T) {
 				ts.Setenv(args[0], fmt.Sprint(v))
 			},
 		},
-	})
+	}
+}
+
+// startServer serves the API over the script's database as `hestami serve`
+// does (internal/app through the factory, internal/server), with its data
+// dir (document content) at dataDir, and returns its URL.
+func startServer(ownerURL, appURL, dataDir string) (string, func(), error) {
+	v := config.NewViper()
+	v.Set("database.url", ownerURL)
+	v.Set("database.app_url", appURL)
+	v.Set("authz.pdp_address", testkit.PDPAddress())
+	v.Set("data_dir", dataDir)
+	f := factory.New(v)
+	f.Out, f.ErrOut = io.Discard, io.Discard
+	ctx := context.Background()
+	a, err := f.App(ctx, true)
+	if err != nil {
+		f.Close()
+		return "", nil, err
+	}
+	pdp, err := f.PDP(ctx)
+	if err != nil {
+		f.Close()
+		return "", nil, err
+	}
+	h, err := server.New(a.Invoker, map[string]server.Pinger{"postgres": a.DB, "pdp": pdp})
+	if err != nil {
+		f.Close()
+		return "", nil, err
+	}
+	ts := httptest.NewServer(h)
+	return ts.URL, func() { ts.Close(); f.Close() }, nil
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/hestami/concierge/internal/cli/cmd/apicmd"
+	"github.com/hestami/concierge/internal/cli/cmd/authcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/casecmd"
 	"github.com/hestami/concierge/internal/cli/cmd/configcmd"
 	"github.com/hestami/concierge/internal/cli/cmd/dbcmd"
@@ -46,6 +48,7 @@ var flagKeys = map[string]string{
 	"org":          "org",
 	"as":           "as",
 	"token":        "token",
+	"server":       "server",
 	"trace-stdout": "telemetry.stdout",
 }
 
@@ -103,6 +106,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 	pf.String("org", "", "active organization id (env HESTAMI_ORG)")
 	pf.String("as", "", "act as this user id or e-mail; operators only (env HESTAMI_AS)")
 	pf.String("token", "", "API token of the acting user (env HESTAMI_TOKEN)")
+	pf.String("server", "", "call procedures on this hestami server instead of the local database (env HESTAMI_SERVER; `hestami auth login` stores one)")
 	pf.Bool("trace-stdout", false, "print trace spans to stderr (env HESTAMI_TELEMETRY_STDOUT)")
 	addJSONFlags(pf, f)
 	for flag, key := range flagKeys {
@@ -122,6 +126,7 @@ arguments) exits 2. A command group run without a subcommand, such as
 		orgcmd.NewCmd(f), usercmd.NewCmd(f), membercmd.NewCmd(f), tokencmd.NewCmd(f),
 		dbcmd.NewCmd(f), migratecmd.NewCmd(f), devcmd.NewCmd(f),
 		configcmd.NewCmd(f, flagChanged), versioncmd.NewCmd(f), servecmd.NewCmd(f), queuecmd.NewCmd(f),
+		apicmd.NewCmd(f), authcmd.NewCmd(f),
 	)
 	root.AddCommand(helpTopics()...)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/hestami/concierge/internal/apperr"
 )
@@ -34,6 +36,9 @@ type Config struct {
 	Org   string
 	As    string
 	Token string
+	// Server is the hestami server the CLI calls procedures on (remote
+	// mode); empty: in this process, on the database and PDP above.
+	Server string
 }
 
 // Database selects the PostgreSQL server. An empty URL means the embedded
@@ -127,6 +132,7 @@ var Keys = map[string]any{
 	"org":                     "",
 	"as":                      "",
 	"token":                   "",
+	"server":                  "",
 	"documents.store":         "dir",
 	"documents.dir":           "",
 	"documents.max_bytes":     int64(50 << 20),
@@ -221,6 +227,7 @@ func Load(v *viper.Viper) (*Config, error) {
 		Org:       v.GetString("org"),
 		As:        v.GetString("as"),
 		Token:     v.GetString("token"),
+		Server:    strings.TrimRight(v.GetString("server"), "/"),
 	}
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir()
@@ -230,6 +237,11 @@ func Load(v *viper.Viper) (*Config, error) {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
 	c.DataDir = abs
+	if c.Server != "" {
+		if u, err := url.Parse(c.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, invalid("server", fmt.Sprintf("server: %q is not an http(s) URL (e.g. https://hestami.example.com)", c.Server))
+		}
+	}
 	if c.Documents.Dir == "" {
 		c.Documents.Dir = filepath.Join(c.DataDir, "documents")
 	}
@@ -372,4 +384,65 @@ func MaskURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "****")
 	}
 	return u.String()
+}
+
+// DefaultFile is the config file read when --config is not given:
+// $XDG_CONFIG_HOME/hestami/config.yaml.
+func DefaultFile() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "hestami", "config.yaml"), nil
+}
+
+// SetInFile sets a top-level key of the YAML config file at path, creating
+// the file if need be and keeping its other keys and comments.
+func SetInFile(path, key, value string) error {
+	var doc yaml.Node
+	raw, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return err
+	default:
+		if err := yaml.Unmarshal(raw, &doc); err != nil {
+			return fmt.Errorf("reading config file %s: %w", path, err)
+		}
+	}
+	if doc.Kind == 0 {
+		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode}}}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return fmt.Errorf("config file %s is not a mapping of keys", path)
+	}
+	found := false
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == key {
+			root.Content[i+1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
+			found = true
+		}
+	}
+	if !found {
+		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value})
+	}
+	var buf strings.Builder
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	out := []byte(buf.String())
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	mode := os.FileMode(0o600)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	return os.WriteFile(path, out, mode)
 }

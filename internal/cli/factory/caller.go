@@ -29,9 +29,15 @@ type Caller interface {
 // dependency is built.
 var declarations = app.Declarations()
 
-// Caller returns how this process calls procedures: in process, on the
-// embedded or configured database and PDP.
-func (f *Factory) Caller() Caller { return localCaller{f} }
+// Caller returns how this process calls procedures: on the configured
+// server (remote mode: server, HESTAMI_SERVER or `auth login`), else in
+// process, on the embedded or configured database and PDP.
+func (f *Factory) Caller() Caller {
+	if f.Remote() {
+		return remoteCaller{f}
+	}
+	return localCaller{f}
+}
 
 type localCaller struct{ f *Factory }
 
@@ -78,6 +84,12 @@ func assign(out, result any) error {
 	dst, src := reflect.ValueOf(out), reflect.ValueOf(result)
 	if dst.Kind() == reflect.Pointer && src.Kind() == reflect.Pointer && dst.Type() == src.Type() {
 		dst.Elem().Set(src.Elem())
+		return nil
+	}
+	// An interface the output implements (api.FileOutput): the output
+	// itself, as a remote caller hands over the response body.
+	if dst.Kind() == reflect.Pointer && dst.Elem().Kind() == reflect.Interface && src.Type().Implements(dst.Elem().Type()) {
+		dst.Elem().Set(src)
 		return nil
 	}
 	raw, err := json.Marshal(result)

@@ -53,6 +53,10 @@ type Factory struct {
 	cfg     *config.Config
 	cfgErr  error
 
+	loginOnce sync.Once
+	login     *Login
+	loginErr  error
+
 	db      *db.DB
 	sidecar *pdp.Sidecar
 	pdp     *authz.Client
@@ -112,6 +116,13 @@ func (f *Factory) DB(ctx context.Context) (*db.DB, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, err
+	}
+	// In remote mode, commands that need the database (operator commands,
+	// dev seed, migrate) run only where one is configured, the server's
+	// host: never by starting an embedded cluster on a client's machine.
+	// `hestami serve` is the server, whatever a stored login says.
+	if cfg.Database.URL == "" && !f.Serve && f.Remote() {
+		return nil, apperr.New(apperr.Validation, "this is an operator command: it runs on the database, which remote mode (server %s) does not reach; run it where database.url is configured, or without a server (`hestami auth logout`, HESTAMI_SERVER unset)", f.serverName())
 	}
 	ownerURL, err := f.OwnerURL(ctx)
 	if err != nil {

@@ -80,10 +80,10 @@ func show(ctx context.Context, f *factory.Factory, c cases.Case) error {
 	return nil
 }
 
-// actorNames names the people who created and changed c. The ids come from a
-// case the caller was just allowed to read, and the names are read on the
-// owner connection the CLI holds anyway (the runtime role cannot read users).
-// A failure leaves the ids shown: the command itself (perhaps a status change
+// actorNames names the people who created and changed c, through
+// user/v1/names (the PDP and the tenant transaction decide whom the caller
+// may see named), so a local and a remote run print the same names. A
+// failure leaves the ids shown: the command itself (perhaps a status change
 // that is already committed) has succeeded.
 func actorNames(ctx context.Context, f *factory.Factory, c cases.Case) map[string]string {
 	ids := []string{c.CreatedBy}
@@ -92,15 +92,7 @@ func actorNames(ctx context.Context, f *factory.Factory, c cases.Case) map[strin
 			ids = append(ids, h.ActorID)
 		}
 	}
-	svc, err := f.Identity(ctx)
-	if err != nil {
-		return nil
-	}
-	names, err := svc.DisplayNames(ctx, ids)
-	if err != nil {
-		return nil
-	}
-	return names
+	return displayNames(ctx, f, ids)
 }
 
 // inState is how long a case has been in its status, to the minute.

@@ -13,6 +13,7 @@ import (
 	"github.com/hestami/concierge/internal/cli/cmdutil"
 	"github.com/hestami/concierge/internal/cli/factory"
 	"github.com/hestami/concierge/internal/cli/output"
+	"github.com/hestami/concierge/internal/directory"
 )
 
 // newView returns `hestami case view` (alias detail): case/v1/detail.
@@ -219,13 +220,20 @@ func table(f *factory.Factory, header []string, rows [][]any) error {
 // displayNames names users for display, as actorNames does for a case; a
 // failure leaves the ids shown.
 func displayNames(ctx context.Context, f *factory.Factory, ids []string) map[string]string {
-	svc, err := f.Identity(ctx)
+	seen := map[string]bool{}
+	uniq := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	if len(uniq) == 0 {
+		return nil
+	}
+	res, err := cmdutil.Call[directory.Names](ctx, f, "user/v1/names", directory.NamesInput{IDs: uniq}, "")
 	if err != nil {
 		return nil
 	}
-	names, err := svc.DisplayNames(ctx, ids)
-	if err != nil {
-		return nil
-	}
-	return names
+	return res.Names
 }

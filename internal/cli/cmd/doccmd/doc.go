@@ -298,13 +298,14 @@ corrupted blob is an error naming the document, and no file is left behind.`,
   hestami doc download $DOC --out - | less`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cmdutil.Call[document.Content](cmd.Context(), f, "document/v1/download", document.GetInput{ID: args[0]}, "")
+			// A file output, whether read in process or streamed from a server.
+			c, err := cmdutil.Call[api.FileOutput](cmd.Context(), f, "document/v1/download", document.GetInput{ID: args[0]}, "")
 			if err != nil {
 				return err
 			}
 			defer c.Close()
 			if out == "-" {
-				_, err := io.Copy(f.Out, &c)
+				_, err := io.Copy(f.Out, c)
 				return err
 			}
 			path := out
@@ -314,7 +315,7 @@ corrupted blob is an error naming the document, and no file is left behind.`,
 					return fmt.Errorf("%s exists: pass --out to choose where to write", path)
 				}
 			}
-			if err := writeFile(path, &c); err != nil {
+			if err := writeFile(path, c); err != nil {
 				return err
 			}
 			fmt.Fprintf(f.ErrOut, "wrote %s (%d bytes, %s)\n", path, c.FileSize(), c.MediaType())

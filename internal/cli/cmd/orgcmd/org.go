@@ -12,8 +12,12 @@ import (
 
 // NewCmd returns `hestami org`.
 func NewCmd(f *factory.Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "org", Short: "Manage organizations (operator)",
-		Long: "Operator commands: they run on the database owner role, for bootstrapping tenants."}
+	cmd := &cobra.Command{Use: "org", Short: "Switch the active organization; manage organizations (operator)",
+		Long: `org switch sets the active organization of every command (what --org and
+HESTAMI_ORG set for one run), locally and against a server.
+
+create, list and engage are operator commands: they run on the database owner
+role, for bootstrapping tenants.`}
 	var name, typ string
 	create := &cobra.Command{Use: "create", Short: "Create an organization", Args: cobra.NoArgs,
 		Example: "  hestami org create --name \"Rivera household\" --type INDIVIDUAL_PROPERTY_OWNER",
@@ -68,6 +72,6 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 	engage.Flags().StringVar(&org, "owner-org", "", "the owner organization id")
 	engage.Flags().StringVar(&operator, "operator", "", "the PLATFORM_OPERATOR organization id")
 	cmdutil.Required(engage, "owner-org", "operator")
-	cmd.AddCommand(create, list, engage, newMineCmd(f))
+	cmd.AddCommand(create, list, engage, newMineCmd(f), newSwitch(f))
 	return cmd
 }
