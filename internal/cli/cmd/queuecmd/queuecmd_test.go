@@ -1,8 +1,11 @@
 package queuecmd_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,8 +68,14 @@ func (s *screen) waitFor(t *testing.T, want string) {
 // TestQueueInAPseudoTerminal runs `hestami queue` in a pseudo-terminal
 // against a seeded database, claims the most urgent case from the
 // keyboard, and sees it become the staff member's, on the screen and in
-// the database.
+// the database: once locally, once against a `hestami serve` (remote mode,
+// HESTAMI_SERVER), with the same keys and the same screens.
 func TestQueueInAPseudoTerminal(t *testing.T) {
+	t.Run("local", func(t *testing.T) { queueInAPseudoTerminal(t, false) })
+	t.Run("remote", func(t *testing.T) { queueInAPseudoTerminal(t, true) })
+}
+
+func queueInAPseudoTerminal(t *testing.T, remote bool) {
 	owner, app := testkit.NewDatabase(t)
 	self, err := os.Executable()
 	if err != nil {
@@ -98,6 +107,9 @@ func TestQueueInAPseudoTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	staff := seed.Users["staff@hestami.demo"]
+	if remote {
+		env = append(env, "HESTAMI_SERVER="+startServe(t, self, env))
+	}
 	env = append(env, "HESTAMI_TOKEN="+staff.Token, "HESTAMI_ORG="+seed.Organizations["rivera"], "TERM=xterm-256color", "NO_COLOR=1")
 
 	cmd := exec.Command(self, "queue", "--refresh", "0")
@@ -151,5 +163,55 @@ func TestQueueInAPseudoTerminal(t *testing.T) {
 	mine := string(hestami("case", "list", "--assignee", "me", "--token", staff.Token, "--org", seed.Organizations["rivera"]))
 	if !strings.Contains(mine, "Water heater leaking") {
 		t.Fatalf("the claim is not in the database:\n%s", mine)
+	}
+}
+
+// startServe runs `hestami serve` over the test's database and returns its
+// URL once it answers.
+func startServe(t *testing.T, self string, env []string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(self, "serve", "--addr", addr)
+	cmd.Env = env
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	url := "http://" + addr
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return url
+			}
+		}
+		select {
+		case <-done:
+			t.Fatalf("hestami serve exited:\n%s", log.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hestami serve did not become ready:\n%s", log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
