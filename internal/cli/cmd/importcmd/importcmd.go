@@ -83,6 +83,12 @@ refused the file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if f.Remote() {
+				// The import streams into the database itself; no procedure
+				// takes the file yet, so with a server it would quietly skip
+				// the server (or fail to reach a database).
+				return apperr.New(apperr.Validation, "hestami import quotes runs only on the local database for now: no server procedure takes the file yet (unset HESTAMI_SERVER or `hestami auth logout`)")
+			}
 			a, err := f.App(ctx, false)
 			if err != nil {
 				return err
