@@ -78,6 +78,18 @@ func (b *fakeBackend) Call(_ context.Context, org, procedure string, in, out any
 		var a cases.AssignInput
 		_ = json.Unmarshal(raw, &a)
 		b.setAssignee(org, a.ID, a.UserID)
+	case "action/v1/start", "action/v1/complete":
+		// The action machine is the domain's (action.Transitions): a fake
+		// that completed a planned action hid a form that offered it.
+		var g api.GetInput
+		_ = json.Unmarshal(raw, &g)
+		to := action.InProgress
+		if procedure == "action/v1/complete" {
+			to = action.Completed
+		}
+		if err := b.moveAction(g.ID, to); err != nil {
+			return err
+		}
 	}
 	if out != nil && result != nil {
 		raw, _ := json.Marshal(result)
@@ -92,6 +104,22 @@ func (b *fakeBackend) setAssignee(org, id, user string) {
 			b.cases[org][i].AssigneeID = &user
 		}
 	}
+}
+
+func (b *fakeBackend) moveAction(id string, to action.Status) error {
+	for _, d := range b.details {
+		for i, a := range d.Actions.Items {
+			if a.ID != id {
+				continue
+			}
+			if !action.CanTransition(a.Status, to) {
+				return apperr.New(apperr.InvalidTransition, "an action in %s cannot move to %s", a.Status, to)
+			}
+			d.Actions.Items[i].Status = to
+			return nil
+		}
+	}
+	return apperr.New(apperr.NotFound, "action %s not found", id)
 }
 
 func (b *fakeBackend) changes() []call {

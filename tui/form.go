@@ -309,23 +309,33 @@ func statusForm(r Row, allowed []cases.Status) *formModel {
 func actionForm(r Row, actions []action.Action) *formModel {
 	f := &formModel{title: "Actions of " + r.Case.Number}
 	f.choices = append(f.choices, choice{label: "new action", value: "", fields: []field{{label: "title", required: true}}})
+	// Each open action offers the moves its state machine allows: a planned
+	// or blocked one starts (or resumes), one in progress completes.
 	for _, a := range actions {
-		if a.Status == action.Completed || a.Status == action.Cancelled {
-			continue
+		switch {
+		case action.CanTransition(a.Status, action.Completed):
+			f.choices = append(f.choices, choice{label: "complete: " + clean(a.Title), value: "complete:" + a.ID,
+				fields: []field{{label: "outcome", required: true}}})
+		case action.CanTransition(a.Status, action.InProgress):
+			f.choices = append(f.choices, choice{label: "start: " + clean(a.Title), value: "start:" + a.ID})
 		}
-		f.choices = append(f.choices, choice{label: "complete: " + clean(a.Title), value: a.ID,
-			fields: []field{{label: "outcome", required: true}}})
 	}
 	f.build = func(f *formModel) ([]change, error) {
 		c := f.choices[f.chosen]
-		if c.value == "" {
-			f.done = "action added to " + r.Case.Number
-			return []change{{org: r.Org.ID, procedure: "action/v1/create",
-				input: action.CreateInput{CaseID: r.Case.ID, Title: f.value("title")}, label: r.Case.Number}}, nil
+		move, id, _ := strings.Cut(c.value, ":")
+		switch move {
+		case "start":
+			f.done = "action started on " + r.Case.Number
+			return []change{{org: r.Org.ID, procedure: "action/v1/start",
+				input: action.StartInput{ID: id}, label: r.Case.Number}}, nil
+		case "complete":
+			f.done = "action completed on " + r.Case.Number
+			return []change{{org: r.Org.ID, procedure: "action/v1/complete",
+				input: action.CompleteInput{ID: id, Outcome: f.value("outcome")}, label: r.Case.Number}}, nil
 		}
-		f.done = "action completed on " + r.Case.Number
-		return []change{{org: r.Org.ID, procedure: "action/v1/complete",
-			input: action.CompleteInput{ID: c.value, Outcome: f.value("outcome")}, label: r.Case.Number}}, nil
+		f.done = "action added to " + r.Case.Number
+		return []change{{org: r.Org.ID, procedure: "action/v1/create",
+			input: action.CreateInput{CaseID: r.Case.ID, Title: f.value("title")}, label: r.Case.Number}}, nil
 	}
 	return f.start()
 }

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/hestami/concierge/internal/action"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/cases"
 )
@@ -393,19 +394,29 @@ func TestClarificationRequest(t *testing.T) {
 	}
 }
 
-func TestActionAddAndComplete(t *testing.T) {
+func TestActionAddStartAndComplete(t *testing.T) {
 	b := world()
 	d := start(t, b, Options{})
 	d.press("j", "x")
-	if f := d.m.form; f == nil || len(f.choices) != 2 {
-		t.Fatalf("x offers new + the one open action:\n%s", d.screen())
+	if f := d.m.form; f == nil || len(f.choices) != 2 || f.choices[1].label != "start: Plumber visit" {
+		t.Fatalf("x offers new + starting the planned action:\n%s", d.screen())
 	}
 	d.press("{enter}", "Order the part", "{enter}", "y")
-	d.press("x", "j", "{enter}", "Fixed", "{enter}", "y")
+	d.press("x", "j", "{enter}", "y")
+	// Started, the action now offers completion, which needs an outcome.
+	d.press("x")
+	if f := d.m.form; f == nil || len(f.choices) != 2 || f.choices[1].label != "complete: Plumber visit" {
+		t.Fatalf("x offers completing the started action:\n%s", d.screen())
+	}
+	d.press("j", "{enter}", "Fixed", "{enter}", "y")
 	got := b.changes()
-	if len(got) != 2 || got[0].procedure != "action/v1/create" || got[1].procedure != "action/v1/complete" ||
-		!strings.Contains(got[1].input, `"id":"a-1"`) || got[0].key == got[1].key {
+	if len(got) != 3 || got[0].procedure != "action/v1/create" || got[1].procedure != "action/v1/start" ||
+		got[2].procedure != "action/v1/complete" || !strings.Contains(got[2].input, `"id":"a-1"`) ||
+		!strings.Contains(got[2].input, `"outcome":"Fixed"`) || got[0].key == got[1].key || got[1].key == got[2].key {
 		t.Fatalf("changes %+v", got)
+	}
+	if st := b.details[b.cases["org-r"][0].ID].Actions.Items[0].Status; st != action.Completed {
+		t.Fatalf("the action is %s", st)
 	}
 }
 

@@ -151,6 +151,40 @@ func queueInAPseudoTerminal(t *testing.T, remote bool) {
 	if !strings.Contains(got, "1/1 cases · mine") || !strings.Contains(got, "CASE-2026-1") || !strings.Contains(got, " me") {
 		t.Fatalf("the claimed case is not shown as mine:\n%s", got)
 	}
+	// Work it to the end from the keyboard: add an action, start and finish it,
+	// resolve (IN_PROGRESS offers PENDING_EXTERNAL, PENDING_OWNER, ON_HOLD,
+	// RESOLVED, CANCELLED: RESOLVED is the fourth), then close.
+	send("x")
+	scr.waitFor(t, "Actions of CASE-2026-1")
+	send("\rShut the water off\r")
+	scr.waitFor(t, "Shut the water off")
+	send("y")
+	scr.waitFor(t, "action added to CASE-2026-1")
+	send("x")
+	scr.waitFor(t, "start: Shut the water off")
+	send("j\r")
+	scr.waitFor(t, "Confirm?")
+	send("y")
+	scr.waitFor(t, "action started on CASE-2026-1")
+	send("x")
+	scr.waitFor(t, "complete: Shut the water off")
+	send("j\rDone by the owner\r")
+	scr.waitFor(t, "Done by the owner")
+	send("y")
+	scr.waitFor(t, "action completed on CASE-2026-1")
+	send("s")
+	scr.waitFor(t, "Move CASE-2026-1 from IN_PROGRESS")
+	send("jjj\rReplaced the heater\r\r")
+	scr.waitFor(t, "Replaced the heater")
+	send("y")
+	scr.waitFor(t, "CASE-2026-1 moved to RESOLVED")
+	send("s")
+	scr.waitFor(t, "Move CASE-2026-1 from RESOLVED")
+	scr.waitFor(t, "> CLOSED")
+	send("\r\r")
+	scr.waitFor(t, "Confirm?")
+	send("y")
+	scr.waitFor(t, "CASE-2026-1 moved to CLOSED")
 	send("q")
 	select {
 	case <-exited:
@@ -160,9 +194,11 @@ func queueInAPseudoTerminal(t *testing.T, remote bool) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("q did not quit")
 	}
-	mine := string(hestami("case", "list", "--assignee", "me", "--token", staff.Token, "--org", seed.Organizations["rivera"]))
-	if !strings.Contains(mine, "Water heater leaking") {
-		t.Fatalf("the claim is not in the database:\n%s", mine)
+	got = string(hestami("case", "get", "CASE-2026-1", "--json", "--token", staff.Token, "--org", seed.Organizations["rivera"]))
+	for _, want := range []string{`"status": "CLOSED"`, `"assigneeId": "` + staff.ID + `"`, `"resolutionSummary": "Replaced the heater"`} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("the day's work is not in the database (%s):\n%s", want, got)
+		}
 	}
 }
 
