@@ -25,7 +25,7 @@ var keyHelps = []keyHelp{
 	{"s", "change status (only the moves allowed now are offered)", true},
 	{"n", "add a note (tab: internal / shared)", true},
 	{"c", "request a clarification from the owner", true},
-	{"x", "add an action, or complete an open one", true},
+	{"x", "add an action, or start or complete one", true},
 	{"space", "mark / unmark the case", true},
 	{"A", "reassign every marked case", true},
 	{"?", "this help", false},
