@@ -340,7 +340,12 @@ func (m *Model) changeKey(k string, r Row) (tea.Cmd, bool) {
 			}
 			// Only what the domain allows now is offered: the state
 			// machine's moves the PDP grants and the case permits.
-			return formDataMsg{form: statusForm(r, d.Case.AllowedTransitions)}
+			// The form shows and acts on the case as just read, not the
+			// list's row, which a reload after the last change may not
+			// have replaced yet.
+			fresh := r
+			fresh.Case = d.Case
+			return formDataMsg{form: statusForm(fresh, d.Case.AllowedTransitions)}
 		}), true
 	case "x":
 		b := m.b

@@ -578,3 +578,24 @@ func TestControlCharactersInStoredTextAreNotDrawn(t *testing.T) {
 		t.Fatalf("raw control characters reach the screen: %q", s)
 	}
 }
+
+// The list may still show a case as it was before the last change (its
+// reload is in flight): the status form titles and offers what the case is
+// now, as case/v1/detail just read it.
+func TestStatusFormFollowsTheCaseAsJustRead(t *testing.T) {
+	b := world()
+	id := b.cases["org-r"][0].ID
+	d0 := b.details[id]
+	d0.Case.Status = cases.Resolved
+	d0.Case.AllowedTransitions = []cases.Status{cases.Closed, cases.InProgress}
+	b.details[id] = d0
+	d := start(t, b, Options{})
+	d.press("j", "s")
+	f := d.m.form
+	if f == nil {
+		t.Fatalf("no status form:\n%s", d.screen())
+	}
+	if !strings.Contains(f.title, "from RESOLVED") || f.choices[0].value != "CLOSED" {
+		t.Fatalf("form %q offers %v for a case the list shows IN_PROGRESS and the detail RESOLVED", f.title, f.choices)
+	}
+}

@@ -112,12 +112,15 @@ func TestRuntimeRoleCallsOnlyTokenKeyedDefinerFunctions(t *testing.T) {
 	// whether a user is concierge staff of an operator the active
 	// organization engages (hestami_case_assignable), or the display name of
 	// a user who may take part in the active organization's cases and NULL
-	// for anyone else (hestami_case_participant_name) — never about another
+	// for anyone else (hestami_case_participant_name), the display names of
+	// the active organization's people (hestami_display_names, for
+	// user/v1/names: members and engaged staff; anyone else names nobody)
+	// — never about another
 	// tenant, but for whether an id is a registered SERVICE_PROVIDER
 	// organization (hestami_service_provider: service providers register to
 	// be linked to, so that much is public; their names and rows are not).
 	want := []string{"hestami_authenticate(bytea)", "hestami_caller(bytea,uuid)", "hestami_case_assignable(uuid)",
-		"hestami_case_participant_name(uuid)", "hestami_service_provider(uuid)"}
+		"hestami_case_participant_name(uuid)", "hestami_display_names(uuid[])", "hestami_service_provider(uuid)"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("SECURITY DEFINER functions the runtime role can execute: %v, want %v", got, want)
 	}
