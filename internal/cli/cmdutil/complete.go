@@ -18,8 +18,10 @@ import (
 
 // CompletionTimeout bounds the calls one completion makes: a shell waits on
 // it at every tab, so a slow database or server means no suggestions, not a
-// frozen prompt.
-const CompletionTimeout = 3 * time.Second
+// frozen prompt. A local completion starts the PDP and opens the database
+// first (3–5 s on a 2-core machine), which 3 s did not cover: it never
+// suggested anything locally.
+const CompletionTimeout = 8 * time.Second
 
 // Suggest builds a completion function from suggest, which reads what it
 // needs through f within ctx. The shell never sees an error or a hang: a
