@@ -31,8 +31,8 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		Short: "Work the case queue from the keyboard",
 		Long: `Work the case queue from the keyboard: the open cases of every organization
 you may work, most urgent first, then oldest. Open a case with enter; claim
-(a), change status (s), add a note (n), ask the owner to clarify (c), add or
-complete an action (x), mark cases (space) and reassign them (A). Every change
+(a), change status (s), add a note (n), ask the owner to clarify (c), add,
+start or complete an action (x), mark cases (space) and reassign them (A). Every change
 is confirmed first and goes through the same procedures as the case commands.
 ? lists every key.
 
