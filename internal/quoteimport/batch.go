@@ -91,11 +91,22 @@ func (s *Service) RevertTx(ctx context.Context, q db.Querier, p authz.Principal,
 	if before.Status == BatchReverted {
 		return Summary{}, apperr.New(apperr.InvalidTransition, "import batch %s was reverted already", in.ID)
 	}
+	// The batch's quotes lie in the range of ids it recorded (time-ordered
+	// ids); a batch imported before ranges were recorded is found by a scan.
+	var first, last *string
+	if err := q.QueryRow(ctx, `SELECT first_quote_id::text, last_quote_id::text FROM quote_import_batches WHERE id = $1::uuid`,
+		in.ID).Scan(&first, &last); err != nil {
+		return Summary{}, err
+	}
+	inBatch, args := `q.import_batch_id = $1::uuid`, []any{in.ID}
+	if first != nil && last != nil {
+		inBatch, args = inBatch+` AND q.id BETWEEN $2::uuid AND $3::uuid`, append(args, *first, *last)
+	}
 	// The quotes are locked before they are judged, so none is accepted
 	// between the check and the delete.
 	rows, err := q.Query(ctx, `SELECT q.id::text, coalesce(q.external_ref, 'row ' || q.import_row), q.status,
 			EXISTS (SELECT 1 FROM invoices i WHERE i.quote_id = q.id) OR EXISTS (SELECT 1 FROM vendor_schedules v WHERE v.quote_id = q.id)
-		FROM quotes q WHERE q.import_batch_id = $1::uuid ORDER BY q.import_row FOR UPDATE OF q`, in.ID)
+		FROM quotes q WHERE `+inBatch+` ORDER BY q.import_row FOR UPDATE OF q`, args...)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -129,10 +140,10 @@ func (s *Service) RevertTx(ctx context.Context, q db.Querier, p authz.Principal,
 		return Summary{}, e
 	}
 	if _, err := q.Exec(ctx, `DELETE FROM quote_line_items li USING quotes q
-		WHERE li.organization_id = q.organization_id AND li.quote_id = q.id AND q.import_batch_id = $1::uuid`, in.ID); err != nil {
+		WHERE li.organization_id = q.organization_id AND li.quote_id = q.id AND `+inBatch, args...); err != nil {
 		return Summary{}, err
 	}
-	deleted, err := q.Exec(ctx, `DELETE FROM quotes WHERE import_batch_id = $1::uuid`, in.ID)
+	deleted, err := q.Exec(ctx, `DELETE FROM quotes q WHERE `+inBatch, args...)
 	if err != nil {
 		return Summary{}, err
 	}

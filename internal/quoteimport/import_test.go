@@ -157,8 +157,9 @@ func TestImportWritesValidRowsAndReportsTheRest(t *testing.T) {
 	if n := f.count(org, `SELECT count(*) FROM quotes`); n != 3 {
 		t.Errorf("%d quotes after the second run, want 3", n)
 	}
+	// A dry run says what a run would do: nothing, the file being imported.
 	dry, issues, err := f.run(f.staff, data, quoteimport.ImportOptions{DryRun: true})
-	if err != nil || !dry.AlreadyImported || dry.RowsWritten != 0 || !strings.Contains(codes(issues), "1:external_ref:already_imported") {
+	if err != nil || !dry.AlreadyImported || !dry.DryRun || dry.BatchID != sum.BatchID || len(issues) != 0 {
 		t.Errorf("dry run of an imported file: %+v %s %v", dry, codes(issues), err)
 	}
 	// The same rows in another file: every reference is already imported.
@@ -180,11 +181,18 @@ func TestDryRunStrictAndCreateVendors(t *testing.T) {
 		"A1," + f.c1.Number + ",New Vendor,10.00,USD\n" +
 		"A2," + f.c1.Number + ",new vendor,20.00,USD\n" +
 		"A3," + f.c2.Number + ",Austin Fences,30.00,USD\n"
+	// A dry run reports what the run would: with --create-vendors the new
+	// vendor's rows pass; without, they are unknown. Nothing is written.
 	sum, issues, err := f.run(f.staff, data, quoteimport.ImportOptions{DryRun: true, CreateVendors: true})
-	if err != nil || sum.RowsWritten != 0 || sum.VendorsCreated != 0 || codes(issues) != "1:vendor:unknown_vendor 2:vendor:unknown_vendor" {
+	if err != nil || sum.RowsWritten != 0 || sum.RowsRejected != 0 || sum.VendorsCreated != 0 || len(issues) != 0 {
 		t.Fatalf("dry run %+v %s %v", sum, codes(issues), err)
 	}
-	if n := f.count(org, `SELECT count(*) FROM quotes`) + f.count(org, `SELECT count(*) FROM quote_import_batches`); n != 0 {
+	sum, issues, err = f.run(f.staff, data, quoteimport.ImportOptions{DryRun: true})
+	if err != nil || sum.RowsWritten != 0 || sum.RowsRejected != 2 || codes(issues) != "1:vendor:unknown_vendor 2:vendor:unknown_vendor" {
+		t.Fatalf("dry run without --create-vendors %+v %s %v", sum, codes(issues), err)
+	}
+	if n := f.count(org, `SELECT count(*) FROM quotes`) + f.count(org, `SELECT count(*) FROM quote_import_batches`) +
+		f.count(org, `SELECT count(*) FROM vendors WHERE lower(name) = 'new vendor'`); n != 0 {
 		t.Fatalf("dry run wrote %d rows", n)
 	}
 	sum, issues, err = f.run(f.staff, data, quoteimport.ImportOptions{Strict: true})
@@ -310,9 +318,10 @@ func TestRevert(t *testing.T) {
 }
 
 // Two runs racing: the same file, and two files sharing an external
-// reference. The first is held after its INSERT (uncommitted) until the
-// second waits on its rows; the second then fails as a CONFLICT, writing
-// nothing, and the rows exist once.
+// reference. The first is held before its commit until the second waits on
+// its rows. The same file: the second fails as a CONFLICT, writing nothing.
+// A shared reference: the second writes its other row and reports the
+// shared one as already imported. Either way every row exists once.
 func TestConcurrentImportsNeverDuplicate(t *testing.T) {
 	f := setup(t)
 	org := f.w.Rivera.ID
@@ -323,9 +332,14 @@ func TestConcurrentImportsNeverDuplicate(t *testing.T) {
 		}
 		return out
 	}
-	for _, c := range []struct{ name, first, second string }{
-		{"same file", file("S1", "S2"), file("S1", "S2")},
-		{"shared reference", file("R1", "R2"), file("R9", "R2")},
+	for _, c := range []struct {
+		name, first, second string
+		conflict            bool
+		written             int
+		issues              string
+	}{
+		{"same file", file("S1", "S2"), file("S1", "S2"), true, 2, ""},
+		{"shared reference", file("R1", "R2"), file("R9", "R2"), false, 3, "2:external_ref:already_imported"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := f.count(org, `SELECT count(*) FROM quotes`)
@@ -347,8 +361,10 @@ func TestConcurrentImportsNeverDuplicate(t *testing.T) {
 				t.Fatalf("the first run ended before its commit: %v", err)
 			}
 			secondDone := make(chan error, 1)
+			var issues []quoteimport.Issue
 			go func() {
-				_, err := f.App.QuoteImport.Import(f.Ctx, f.staff, strings.NewReader(c.second), quoteimport.ImportOptions{})
+				_, err := f.App.QuoteImport.Import(f.Ctx, f.staff, strings.NewReader(c.second), quoteimport.ImportOptions{
+					Report: func(i quoteimport.Issue) error { issues = append(issues, i); return nil }})
 				secondDone <- err
 			}()
 			if err := f.AwaitLockWaiters(1); err != nil {
@@ -359,11 +375,18 @@ func TestConcurrentImportsNeverDuplicate(t *testing.T) {
 			if err := <-first; err != nil {
 				t.Fatalf("first run: %v", err)
 			}
-			if err := <-secondDone; apperr.CodeOf(err) != apperr.Conflict {
-				t.Fatalf("second run: %v, want CONFLICT", err)
+			err := <-secondDone
+			if c.conflict != (apperr.CodeOf(err) == apperr.Conflict) || (!c.conflict && err != nil) {
+				t.Fatalf("second run: %v (want a conflict: %v)", err, c.conflict)
 			}
-			if n := f.count(org, `SELECT count(*) FROM quotes`) - before; n != 2 {
-				t.Errorf("%d quotes written, want 2", n)
+			if codes(issues) != c.issues {
+				t.Errorf("second run's report %q, want %q", codes(issues), c.issues)
+			}
+			if n := f.count(org, `SELECT count(*) FROM quotes`) - before; n != c.written {
+				t.Errorf("%d quotes written, want %d", n, c.written)
+			}
+			if n := f.count(org, `SELECT count(*) FROM (SELECT external_ref FROM quotes GROUP BY 1 HAVING count(*) > 1) d`); n != 0 {
+				t.Errorf("%d external references written twice", n)
 			}
 		})
 	}

@@ -114,7 +114,6 @@ refused the file.`,
 			var bar *progressbar.ProgressBar
 			if output.IsTerminal(f.ErrOut) {
 				bar = newBar(f.ErrOut, size)
-				in = io.TeeReader(in, bar)
 				opts.Progress = describe(bar)
 			}
 			opts.Parse.Format = format
@@ -218,10 +217,12 @@ func newBar(w io.Writer, size int64) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
 }
 
-// describe shows the import's phase and its rate in rows/s on bar.
+// describe moves bar to the bytes the import has read and shows its phase
+// and rate in rows/s.
 func describe(bar *progressbar.ProgressBar) func(quoteimport.Progress) {
 	start := time.Now()
 	return func(p quoteimport.Progress) {
+		_ = bar.Set64(p.BytesRead)
 		bar.Describe(fmt.Sprintf("%s %d rows, %.0f rows/s", p.Phase, p.RowsRead, float64(p.RowsRead)/time.Since(start).Seconds()))
 	}
 }
