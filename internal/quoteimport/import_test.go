@@ -308,8 +308,24 @@ func TestRevert(t *testing.T) {
 	if _, err := testkit.Call[quoteimport.Summary](f.Bundle, f.staff, "quoteimport/v1/revert", quoteimport.BatchRef{ID: sum2.BatchID}, f.key()); apperr.CodeOf(err) != apperr.InvalidTransition {
 		t.Errorf("second revert: %v", err)
 	}
+	// A reverted file imports again, as a new batch; reverting that one
+	// removes its quotes, not the first batch's (gone already) nor others.
+	again, _, err := f.run(f.staff, data2, quoteimport.ImportOptions{})
+	if err != nil || again.AlreadyImported || again.BatchID == sum2.BatchID || again.RowsWritten != 2 {
+		t.Fatalf("the reverted file again: %+v %v", again, err)
+	}
+	if n := f.count(org, `SELECT count(*) FROM quotes`); n != 5 {
+		t.Errorf("%d quotes after importing the reverted file again, want 5", n)
+	}
+	if again2, _, err := f.run(f.staff, data2, quoteimport.ImportOptions{}); err != nil || !again2.AlreadyImported || again2.BatchID != again.BatchID {
+		t.Errorf("the same file a third time: %+v %v", again2, err)
+	}
+	must[quoteimport.Summary](f, f.staff, "quoteimport/v1/revert", quoteimport.BatchRef{ID: again.BatchID})
+	if n := f.count(org, `SELECT count(*) FROM quotes`); n != 3 {
+		t.Errorf("%d quotes after the second revert, want 3", n)
+	}
 	list := must[quoteimport.BatchList](f, f.staff, "quoteimport/v1/list", quoteimport.BatchListInput{})
-	if len(list.Items) != 2 {
+	if len(list.Items) != 3 {
 		t.Errorf("list %+v", list)
 	}
 	if _, err := testkit.Call[quoteimport.Summary](f.Bundle, f.w.ChenOwner, "quoteimport/v1/get", quoteimport.BatchRef{ID: sum.BatchID}, ""); apperr.CodeOf(err) != apperr.NotFound {
