@@ -1,6 +1,7 @@
 package quoteimport
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ import (
 // the ids they will have) and the issues of the rows already rejected.
 type chunk struct {
 	records  []Record
-	ids      []string
+	ids      []uuid.UUID
 	issues   []Issue
 	rejected int
 	read     int // rows read from the start of the file to this chunk's end
@@ -67,7 +68,7 @@ func readChunks(ctx context.Context, parser *Parser, now time.Time, out chan<- c
 				return
 			}
 			c.records = append(c.records, rec)
-			c.ids = append(c.ids, id.String())
+			c.ids = append(c.ids, id)
 		}
 		if len(c.records)+c.rejected >= ChunkRows && !send() {
 			return
@@ -187,6 +188,7 @@ var uuidSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 // it names no case of the organization.
 type caseRef struct {
 	id, property, status string
+	uuid                 uuid.UUID
 	// refusal is why rows may not add quotes to it ("" when they may).
 	refusal, message string
 }
@@ -195,6 +197,7 @@ type caseRef struct {
 // vendor; none unknown, several ambiguous).
 type vendorRef struct {
 	id      string
+	uuid    uuid.UUID
 	matches int
 }
 
@@ -215,13 +218,14 @@ type chunkWriter struct {
 
 	written, rejected int
 	// The least and greatest id sent to be written (the batch's range).
-	firstID, lastID *string
+	firstID, lastID *uuid.UUID
 
 	// The arrays one chunk is written with, reused.
-	ids, caseIDs, vendorIDs, amounts, currencies, scopes, scopeKeys []string
-	extRefs, lineItems                                              []*string
-	rows                                                            []int32
-	validUntil                                                      []*time.Time
+	ids, caseIDs, vendorIDs                []uuid.UUID
+	amounts, currencies, scopes, scopeKeys []string
+	extRefs, lineItems                     []*string
+	rows                                   []int32
+	validUntil                             []*time.Time
 }
 
 // vendorKey is how a vendor reference is matched: an id exactly, a name
@@ -263,16 +267,16 @@ func (w *chunkWriter) write(ctx context.Context, ch chunk) error {
 		}
 		id := ch.ids[i]
 		w.ids = append(w.ids, id)
-		if w.firstID == nil || id < *w.firstID {
+		if w.firstID == nil || bytes.Compare(id[:], w.firstID[:]) < 0 {
 			w.firstID = &id
 		}
-		if w.lastID == nil || id > *w.lastID {
+		if w.lastID == nil || bytes.Compare(id[:], w.lastID[:]) > 0 {
 			w.lastID = &id
 		}
 		w.rows = append(w.rows, int32(r.Row))
 		w.extRefs = append(w.extRefs, nullable(r.ExternalRef))
-		w.caseIDs = append(w.caseIDs, c.id)
-		w.vendorIDs = append(w.vendorIDs, v.id)
+		w.caseIDs = append(w.caseIDs, c.uuid)
+		w.vendorIDs = append(w.vendorIDs, v.uuid)
 		w.amounts = append(w.amounts, r.Amount)
 		w.currencies = append(w.currencies, r.Currency)
 		w.validUntil = append(w.validUntil, r.ValidUntil)
@@ -285,8 +289,8 @@ func (w *chunkWriter) write(ctx context.Context, ch chunk) error {
 	}
 	written := 0
 	if len(w.ids) > 0 {
-		rows, err := w.tx.Query(ctx, `SELECT * FROM hestami_import_quotes($1, $2::text[]::uuid[], $3, $4,
-				$5::text[]::uuid[], $6::text[]::uuid[], $7::text[]::numeric[], $8, $9, $10, $11, $12::text[]::jsonb[])`,
+		rows, err := w.tx.Query(ctx, `SELECT * FROM hestami_import_quotes($1, $2, $3, $4, $5, $6, $7::text[]::numeric[], $8, $9, $10, $11,
+				$12::text[]::jsonb[])`,
 			w.batch, w.ids, w.rows, w.extRefs, w.caseIDs, w.vendorIDs, w.amounts, w.currencies, w.validUntil, w.scopes, w.scopeKeys, w.lineItems)
 		if err != nil {
 			return err
@@ -408,6 +412,7 @@ func (w *chunkWriter) resolveCases(ctx context.Context, records []Record) error 
 			rows.Close()
 			return err
 		}
+		c.uuid = uuid.MustParse(c.id)
 		byNumber[number], byID[c.id] = &c, &c
 	}
 	if err := rows.Err(); err != nil {
@@ -488,7 +493,7 @@ func (w *chunkWriter) resolveVendors(ctx context.Context, records []Record) erro
 	for k, ref := range pending {
 		v := &vendorRef{matches: len(matches[k])}
 		for id := range matches[k] {
-			v.id = id
+			v.id, v.uuid = id, uuid.MustParse(id)
 		}
 		w.vendors[k] = v
 		if v.matches > 0 || !w.opts.CreateVendors || uuidSyntax.MatchString(ref) {
@@ -508,6 +513,7 @@ func (w *chunkWriter) resolveVendors(ctx context.Context, records []Record) erro
 			w.p.OrgID, strings.TrimSpace(ref), w.p.UserID).Scan(&v.id); err != nil {
 			return err
 		}
+		v.uuid = uuid.MustParse(v.id)
 		v.matches = 1
 		w.vendorsCreated++
 	}
