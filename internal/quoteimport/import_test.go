@@ -407,3 +407,43 @@ func TestConcurrentImportsNeverDuplicate(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkImport imports a 100,000-row file through the real database
+// (a new file each iteration, so each writes): rows/s of the whole import.
+// scripts/bench's import scenario compares it with psql \copy.
+func BenchmarkImport(b *testing.B) {
+	bb := testkit.Setup(b)
+	w := bb.NewWorld()
+	owner := w.RiveraOwner
+	staff := bb.Principal(w.Staff, w.Rivera.ID)
+	prop := bb.NewProperty(owner, "Rivera home").ID
+	var numbers []string
+	for i := range 20 {
+		c, err := testkit.Call[cases.Case](bb, owner, "case/v1/create", cases.CreateInput{PropertyID: prop, Title: fmt.Sprint("case ", i)}, fmt.Sprint("bc", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		numbers = append(numbers, c.Number)
+	}
+	if _, err := testkit.Call[vendor.Vendor](bb, staff, "vendor/v1/create", vendor.CreateInput{Name: "Bench Vendor"}, "bv"); err != nil {
+		b.Fatal(err)
+	}
+	const rows = 100_000
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		var sb strings.Builder
+		sb.WriteString("external_ref,case,vendor,amount,currency,valid_until,scope\n")
+		for i := 1; i <= rows; i++ {
+			fmt.Fprintf(&sb, "I%d-%d,%s,Bench Vendor,%d.%02d,USD,2099-12-31,repaint the fence\n", n, i, numbers[i%len(numbers)], 100+i%5000, i%100)
+		}
+		n++
+		b.StartTimer()
+		sum, err := bb.App.QuoteImport.Import(bb.Ctx, staff, strings.NewReader(sb.String()), quoteimport.ImportOptions{})
+		if err != nil || sum.RowsWritten != rows {
+			b.Fatalf("%+v %v", sum, err)
+		}
+	}
+	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
