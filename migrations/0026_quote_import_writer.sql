@@ -160,3 +160,19 @@ DROP INDEX quotes_import_row;
 CREATE UNIQUE INDEX quotes_import_row ON quotes (organization_id, import_batch_id, import_row)
   WHERE import_batch_id IS NOT NULL AND external_ref IS NULL;
 
+
+-- A quote's key is (organization, id): every reference to a quote is that
+-- pair already, and every read is confined to one organization, so the
+-- second index on id alone only cost each insert its upkeep (one index of
+-- four per imported row).
+ALTER TABLE quote_line_items DROP CONSTRAINT quote_line_items_organization_id_quote_id_fkey;
+ALTER TABLE vendor_schedules DROP CONSTRAINT vendor_schedules_organization_id_quote_id_fkey;
+ALTER TABLE invoices DROP CONSTRAINT invoices_organization_id_quote_id_fkey;
+ALTER TABLE quotes DROP CONSTRAINT quotes_organization_id_id_key, DROP CONSTRAINT quotes_pkey,
+  ADD CONSTRAINT quotes_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE quote_line_items ADD CONSTRAINT quote_line_items_organization_id_quote_id_fkey
+  FOREIGN KEY (organization_id, quote_id) REFERENCES quotes (organization_id, id);
+ALTER TABLE vendor_schedules ADD CONSTRAINT vendor_schedules_organization_id_quote_id_fkey
+  FOREIGN KEY (organization_id, quote_id) REFERENCES quotes (organization_id, id);
+ALTER TABLE invoices ADD CONSTRAINT invoices_organization_id_quote_id_fkey
+  FOREIGN KEY (organization_id, quote_id) REFERENCES quotes (organization_id, id);
