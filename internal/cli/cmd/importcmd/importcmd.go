@@ -209,11 +209,10 @@ func importRemote(ctx context.Context, f *factory.Factory, path string, opts quo
 	var att *api.Attachment
 	var err error
 	if path == "-" {
-		att, err = api.Spool("", os.Stdin, "stdin", "", quoteimport.DefaultMaxBytes)
+		// No limit here: the server's (imports.max_bytes) is the one that
+		// counts, and this side cannot know it.
+		att, err = api.Spool("", os.Stdin, "stdin", "", 1<<62)
 		if err != nil {
-			if apperr.CodeOf(err) == apperr.PayloadTooLarge {
-				return quoteimport.Summary{}, err
-			}
 			return quoteimport.Summary{}, apperr.New(apperr.Validation, "cannot copy stdin to a temporary file: %v", errorsText(err))
 		}
 		defer att.Release()
