@@ -32,9 +32,15 @@ type File struct {
 
 // Uploads bounds the files the transports accept: MaxBytes per file (0:
 // DefaultMaxUpload), spooled in Dir ("" : the system temporary directory).
+// Key is the configuration key that sets MaxBytes, named when a file is
+// refused ("" : documents.max_bytes). Procedures overrides the bounds for
+// the procedures it names by path: a bulk import takes files far larger
+// than any document, without raising the documents' limit.
 type Uploads struct {
-	Dir      string
-	MaxBytes int64
+	Dir        string
+	MaxBytes   int64
+	Key        string
+	Procedures map[string]Uploads
 }
 
 // DefaultMaxUpload is the per-file limit when none is configured.
@@ -48,6 +54,27 @@ func (u Uploads) Limit() int64 {
 	return u.MaxBytes
 }
 
+// For returns the bounds of p's files: its own when Procedures names it
+// (spooled in u.Dir unless it says otherwise), else u's.
+func (u Uploads) For(p *Procedure) Uploads {
+	o, ok := u.Procedures[p.Path()]
+	if !ok {
+		return Uploads{Dir: u.Dir, MaxBytes: u.MaxBytes, Key: u.Key}
+	}
+	if o.Dir == "" {
+		o.Dir = u.Dir
+	}
+	return Uploads{Dir: o.Dir, MaxBytes: o.MaxBytes, Key: o.Key}
+}
+
+// TooLarge is the error for a file over the limit in force.
+func (u Uploads) TooLarge() *apperr.Error { return tooLarge(u.Limit(), u.Key) }
+
+// Spool copies r to a new file in u.Dir within the limit in force (Spool).
+func (u Uploads) Spool(r io.Reader, name, typ string) (*Attachment, error) {
+	return spool(u.Dir, r, name, typ, u.Limit(), u.Key)
+}
+
 // Attachment is the content of one File of a request, in a local file.
 type Attachment struct {
 	File
@@ -55,15 +82,24 @@ type Attachment struct {
 	spool bool // a spool file of ours, removed by Release
 }
 
-// TooLarge is the error for a file over limit bytes.
-func TooLarge(limit int64) *apperr.Error {
-	return apperr.New(apperr.PayloadTooLarge, "the file exceeds the upload limit of %d bytes (documents.max_bytes)", limit)
+// TooLarge is the error for a file over limit bytes (documents.max_bytes).
+func TooLarge(limit int64) *apperr.Error { return tooLarge(limit, "") }
+
+func tooLarge(limit int64, key string) *apperr.Error {
+	if key == "" {
+		key = "documents.max_bytes"
+	}
+	return apperr.New(apperr.PayloadTooLarge, "the file exceeds the upload limit of %d bytes (%s)", limit, key)
 }
 
 // Spool copies r to a new file in dir, hashing it on the way, and refuses
 // content over limit bytes (TooLarge) without writing more than limit+1
 // bytes. Release removes the file.
 func Spool(dir string, r io.Reader, name, typ string, limit int64) (*Attachment, error) {
+	return spool(dir, r, name, typ, limit, "")
+}
+
+func spool(dir string, r io.Reader, name, typ string, limit int64, key string) (*Attachment, error) {
 	f, err := os.CreateTemp(dir, "upload-*")
 	if err != nil {
 		return nil, err
@@ -75,7 +111,7 @@ func Spool(dir string, r io.Reader, name, typ string, limit int64) (*Attachment,
 		err = cerr
 	}
 	if err == nil && n > limit {
-		err = TooLarge(limit)
+		err = tooLarge(limit, key)
 	}
 	if err != nil {
 		a.Release()

@@ -115,7 +115,16 @@ func New(d *db.DB, pdp authz.Decider) *App {
 	a.Workable = workable.New(a.Identity, pdp)
 	a.Registry = api.NewRegistry(a.modules()...)
 	a.Invoker = &api.Invoker{Registry: a.Registry, Identity: a.Identity, DB: d, Authority: a.Delegation}
+	a.ConfigureImports(config.Imports{MaxBytes: quoteimport.DefaultMaxBytes})
 	return a
+}
+
+// ConfigureImports gives the transports the size limit of an import's file
+// (imports.max_bytes), apart from the documents' limit.
+func (a *App) ConfigureImports(c config.Imports) {
+	a.Invoker.Uploads.Procedures = map[string]api.Uploads{
+		quoteimport.ImportProcedure: {MaxBytes: c.MaxBytes, Key: "imports.max_bytes"},
+	}
 }
 
 // recordSelection writes the VENDOR_SELECTION decision of an accepted quote
@@ -178,7 +187,7 @@ func (a *App) ConfigureDocumentStore(c config.Documents) error {
 // (in the store's staging directory when it has one).
 func (a *App) ConfigureDocuments(c document.Config, spoolDir string) {
 	a.Documents.Configure(c)
-	a.Invoker.Uploads = api.Uploads{Dir: spoolDir, MaxBytes: a.Documents.MaxBytes()}
+	a.Invoker.Uploads.Dir, a.Invoker.Uploads.MaxBytes = spoolDir, a.Documents.MaxBytes()
 }
 
 // Operator is the identity service alone, for operator commands that need

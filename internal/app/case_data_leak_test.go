@@ -252,6 +252,7 @@ var notApplicable = map[string]string{
 	"quoteimport/v1/list":   "answers batch summaries (file hash, name, row counts); never reads a case or its notes",
 	"quoteimport/v1/get":    "answers one batch summary (file hash, name, row counts); never reads a case or its notes",
 	"quoteimport/v1/revert": "answers the reverted batch's summary (file hash, name, row counts); never reads a case or its notes",
+	"quote/v1/import":       "answers a batch summary and the file's row issues, which quote the file's own values and at most a named case's status; never reads a case's notes",
 }
 
 // Every procedure that returns case data, as the registry declares them,

@@ -32,6 +32,8 @@ type Config struct {
 	SLA map[string]SLATarget
 	// Documents configures the document content store and size limit.
 	Documents Documents
+	// Imports bounds the files of bulk imports (quote/v1/import).
+	Imports Imports
 	// Identity of the local CLI caller.
 	Org   string
 	As    string
@@ -65,6 +67,13 @@ type Documents struct {
 	Dir      string
 	MaxBytes int64
 	S3       S3
+}
+
+// Imports bounds a bulk import's file sent to the server: MaxBytes per
+// file, apart from the documents' limit (a 1,000,000-row quote CSV is
+// about 120 MB).
+type Imports struct {
+	MaxBytes int64
 }
 
 // S3 is an S3-compatible bucket.
@@ -136,6 +145,7 @@ var Keys = map[string]any{
 	"documents.store":         "dir",
 	"documents.dir":           "",
 	"documents.max_bytes":     int64(50 << 20),
+	"imports.max_bytes":       int64(2 << 30),
 	"documents.s3.endpoint":   "",
 	"documents.s3.bucket":     "",
 	"documents.s3.region":     "",
@@ -206,9 +216,14 @@ func Load(v *viper.Viper) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	imports := Imports{MaxBytes: v.GetInt64("imports.max_bytes")}
+	if imports.MaxBytes <= 0 {
+		return nil, invalid("imports.max_bytes", fmt.Sprintf("imports.max_bytes: %q is not a positive number of bytes", v.GetString("imports.max_bytes")))
+	}
 	c := &Config{
 		SLA:       sla,
 		Documents: docs,
+		Imports:   imports,
 		DataDir:   v.GetString("data_dir"),
 		File:      v.ConfigFileUsed(),
 		Database: Database{

@@ -7,10 +7,10 @@ import (
 	"github.com/hestami/concierge/internal/apperr"
 )
 
-// Register declares the batch procedures (api.Module). The import itself
-// streams a file and is run by `hestami import quotes` in process
-// (Service.Import), not through a JSON procedure.
+// Register declares quote/v1/import (procedure.go) and the batch
+// procedures (api.Module).
 func (s *Service) Register(r *api.Registry) {
+	s.registerImport(r)
 	batch := api.Specs{Namespace: "quoteimport", Resource: quoteKind}.Spec
 	api.Register(r, batch("list", api.Query, "List the organization's quote import batches, newest first", nil, "import"),
 		func(ctx context.Context, c api.Call, in BatchListInput) (BatchList, error) {

@@ -39,7 +39,7 @@ func (s *Server) plain(w http.ResponseWriter, r *http.Request) {
 	noteOutcome(ctx, out) // known now, should the procedure panic
 	var input []byte
 	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" && p.TakesFiles() {
-		in, atts, e := s.plainMultipart(w, r, params["boundary"])
+		in, atts, e := s.plainMultipart(w, r, s.invoker.Uploads.For(p), params["boundary"])
 		defer release(atts)
 		if e != nil {
 			fail(e)
@@ -114,15 +114,15 @@ func unreadable() *apperr.Error {
 // names, e.g.
 //
 //	curl -F 'input={"category":"PERMIT","visibility":"OWNER_AND_STAFF","propertyId":"…"}' -F file=@permit.pdf …
-func (s *Server) plainMultipart(w http.ResponseWriter, r *http.Request, boundary string) ([]byte, []*api.Attachment, *apperr.Error) {
+func (s *Server) plainMultipart(w http.ResponseWriter, r *http.Request, up api.Uploads, boundary string) ([]byte, []*api.Attachment, *apperr.Error) {
 	malformed := &apperr.Error{Code: apperr.Validation, Message: "the multipart body is malformed",
 		Fields: []apperr.FieldError{{Field: "(body)", Code: "malformed", Message: "send a part \"input\" (JSON) and file parts with a filename"}}}
-	limit := s.invoker.Uploads.Limit()
+	limit := up.Limit()
 	if boundary == "" {
 		return nil, nil, malformed
 	}
 	if r.ContentLength > maxBody+limit {
-		return nil, nil, api.TooLarge(limit)
+		return nil, nil, up.TooLarge()
 	}
 	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, maxBody+limit), boundary)
 	input := map[string]any{}
@@ -135,17 +135,17 @@ func (s *Server) plainMultipart(w http.ResponseWriter, r *http.Request, boundary
 		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, atts, api.TooLarge(limit)
+			return nil, atts, up.TooLarge()
 		}
 		if err != nil {
 			return nil, atts, malformed
 		}
 		switch {
 		case part.FileName() != "":
-			a, err := s.spool(part, part.FileName(), part.Header.Get("Content-Type"))
+			a, err := up.Spool(part, part.FileName(), part.Header.Get("Content-Type"))
 			if err != nil {
 				if errors.As(err, &mbe) {
-					return nil, atts, api.TooLarge(limit)
+					return nil, atts, up.TooLarge()
 				}
 				if e := apperr.From(err); e.Code == apperr.PayloadTooLarge {
 					return nil, atts, e

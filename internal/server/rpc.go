@@ -53,8 +53,9 @@ func (s *Server) rpc(w http.ResponseWriter, r *http.Request) {
 			return in, nil, err
 		}
 		var atts []*api.Attachment
-		in, err := orpc.DecodeRequestFiles(r, maxBody, s.invoker.Uploads.Limit(), func(part io.Reader, name, typ string) (any, error) {
-			a, err := s.spool(part, name, typ)
+		up := s.invoker.Uploads.For(p)
+		in, err := orpc.DecodeRequestFiles(r, maxBody, up.Limit(), func(part io.Reader, name, typ string) (any, error) {
+			a, err := up.Spool(part, name, typ)
 			if err != nil {
 				return nil, err
 			}
@@ -81,12 +82,6 @@ func (s *Server) rpc(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(res.status)
 	w.Write(res.body)
-}
-
-// spool streams one file part of a request to the upload spool, bounded by
-// the upload limit.
-func (s *Server) spool(part io.Reader, name, typ string) (*api.Attachment, error) {
-	return api.Spool(s.invoker.Uploads.Dir, part, name, typ, s.invoker.Uploads.Limit())
 }
 
 func release(atts []*api.Attachment) {

@@ -221,6 +221,8 @@ func (f *Factory) App(ctx context.Context, withWorkflows bool) (*app.App, error)
 			return nil, err
 		} else if err := a.ConfigureDocumentStore(cfg.Documents); err != nil {
 			return nil, err
+		} else {
+			a.ConfigureImports(cfg.Imports)
 		}
 		f.app = a
 		f.closers = append(f.closers, func() { a.Close(10 * time.Second) })

@@ -3,6 +3,7 @@
 package importcmd
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/hestami/concierge/internal/api"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/cli/cmdutil"
 	"github.com/hestami/concierge/internal/cli/factory"
@@ -52,7 +54,7 @@ func columnsHelp() string {
 func newQuotes(f *factory.Factory) *cobra.Command {
 	var opts quoteimport.ImportOptions
 	var format quoteimport.Format
-	var reportPath string
+	var reportPath, key string
 	cmd := &cobra.Command{
 		Use:   "quotes FILE",
 		Short: "Import vendor quotes from a CSV or JSON Lines file (- for stdin)",
@@ -76,48 +78,24 @@ with the summary under --json; the summary line goes to stderr. The import
 is one transaction: killed, it leaves nothing, and the same file run again
 imports each row once. A file already imported writes nothing.
 
+With a server (remote mode) the file is sent to quote/v1/import and the
+server imports it: the same summary, report and exit codes, except that
+the server reports at most ` + strconv.Itoa(quoteimport.MaxReportedIssues) + ` issues (a note on stderr says how
+many there were), a --strict refusal lists its rows in the error, and no
+progress bar is drawn. Stdin (-) is first copied to a temporary file, as
+the upload needs its size and hash. The server bounds the file
+(imports.max_bytes, default 2 GiB).
+
 Exit 2: the file cannot be read, a --dry-run found invalid rows, or --strict
 refused the file.`,
 		Example: `  hestami import quotes quotes.csv --dry-run
-  hestami import quotes quotes.jsonl --create-vendors --json`,
+  hestami import quotes quotes.jsonl --create-vendors --json
+  gunzip -c quotes.csv.gz | hestami import quotes - --server https://hestami.example.com`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if f.Remote() {
-				// The import streams into the database itself; no procedure
-				// takes the file yet, so with a server it would quietly skip
-				// the server (or fail to reach a database).
-				return apperr.New(apperr.Validation, "hestami import quotes runs only on the local database for now: no server procedure takes the file yet (unset HESTAMI_SERVER or `hestami auth logout`)")
-			}
-			a, err := f.App(ctx, false)
-			if err != nil {
-				return err
-			}
-			p, err := f.Principal(ctx)
-			if err != nil {
-				return err
-			}
-			var in io.Reader = os.Stdin
-			opts.FileName = "stdin"
-			size := int64(-1)
-			if args[0] != "-" {
-				file, err := os.Open(args[0])
-				if err != nil {
-					return apperr.New(apperr.Validation, "cannot open %s: %v", args[0], errorsText(err))
-				}
-				defer file.Close()
-				in, opts.FileName = file, filepath.Base(args[0])
-				if info, err := file.Stat(); err == nil && info.Mode().IsRegular() {
-					size = info.Size()
-				}
-			}
-			var bar *progressbar.ProgressBar
-			if output.IsTerminal(f.ErrOut) {
-				bar = newBar(f.ErrOut, size)
-				opts.Progress = describe(bar)
-			}
 			opts.Parse.Format = format
-			var issues []quoteimport.Issue
+			res := quoteimport.ImportResult{Issues: []quoteimport.Issue{}}
 			var w *csv.Writer
 			reportTo := f.Out
 			if reportPath != "" {
@@ -130,7 +108,8 @@ refused the file.`,
 			}
 			opts.Report = func(i quoteimport.Issue) error {
 				if f.JSON && reportPath == "" {
-					issues = append(issues, i)
+					res.Issues = append(res.Issues, i)
+					res.IssuesTotal++
 					return nil
 				}
 				if w == nil {
@@ -141,9 +120,12 @@ refused the file.`,
 				}
 				return w.Write([]string{strconv.Itoa(i.Row), i.Column, i.Code, i.Message})
 			}
-			sum, err := a.QuoteImport.Import(ctx, p, in, opts)
-			if bar != nil {
-				_ = bar.Clear()
+			var sum quoteimport.Summary
+			var err error
+			if f.Remote() {
+				sum, err = importRemote(ctx, f, args[0], opts, cmdutil.Key(key), &res)
+			} else {
+				sum, err = importLocal(ctx, f, args[0], opts)
 			}
 			if w != nil {
 				w.Flush()
@@ -155,13 +137,8 @@ refused the file.`,
 				return err
 			}
 			if f.JSON {
-				if issues == nil {
-					issues = []quoteimport.Issue{}
-				}
-				if jerr := output.JSON(f.Out, struct {
-					quoteimport.Summary
-					Issues []quoteimport.Issue `json:"issues"`
-				}{sum, issues}); jerr != nil {
+				res.Summary = sum
+				if jerr := output.JSON(f.Out, res); jerr != nil {
 					return jerr
 				}
 			}
@@ -182,7 +159,84 @@ refused the file.`,
 	fl.BoolVar(&opts.Strict, "strict", false, "write nothing when any row is invalid")
 	fl.BoolVar(&opts.CreateVendors, "create-vendors", false, "create the vendors named by rows that match none")
 	fl.StringVar(&reportPath, "report", "", "write the per-row report (CSV) to this file instead of stdout")
+	fl.StringVar(&key, "idempotency-key", "", "remote mode: "+cmdutil.KeyFlagHelp)
 	return cmd
+}
+
+// importLocal imports the file in this process, streaming it into the
+// database, with a progress bar on a terminal.
+func importLocal(ctx context.Context, f *factory.Factory, path string, opts quoteimport.ImportOptions) (quoteimport.Summary, error) {
+	a, err := f.App(ctx, false)
+	if err != nil {
+		return quoteimport.Summary{}, err
+	}
+	p, err := f.Principal(ctx)
+	if err != nil {
+		return quoteimport.Summary{}, err
+	}
+	var in io.Reader = os.Stdin
+	opts.FileName = "stdin"
+	size := int64(-1)
+	if path != "-" {
+		file, err := os.Open(path)
+		if err != nil {
+			return quoteimport.Summary{}, apperr.New(apperr.Validation, "cannot open %s: %v", path, errorsText(err))
+		}
+		defer file.Close()
+		in, opts.FileName = file, filepath.Base(path)
+		if info, err := file.Stat(); err == nil && info.Mode().IsRegular() {
+			size = info.Size()
+		}
+	}
+	var bar *progressbar.ProgressBar
+	if output.IsTerminal(f.ErrOut) {
+		bar = newBar(f.ErrOut, size)
+		opts.Progress = describe(bar)
+	}
+	sum, err := a.QuoteImport.Import(ctx, p, in, opts)
+	if bar != nil {
+		_ = bar.Clear()
+	}
+	return sum, err
+}
+
+// importRemote sends the file to the server's quote/v1/import and hands the
+// issues it answers to opts.Report, as a local import reports them. Stdin
+// is spooled to a temporary file first: an upload states its size and hash
+// before its content.
+func importRemote(ctx context.Context, f *factory.Factory, path string, opts quoteimport.ImportOptions, key string, res *quoteimport.ImportResult) (quoteimport.Summary, error) {
+	var att *api.Attachment
+	var err error
+	if path == "-" {
+		// No limit here: the server's (imports.max_bytes) is the one that
+		// counts, and this side cannot know it.
+		att, err = api.Spool("", os.Stdin, "stdin", "", 1<<62)
+		if err != nil {
+			return quoteimport.Summary{}, apperr.New(apperr.Validation, "cannot copy stdin to a temporary file: %v", errorsText(err))
+		}
+		defer att.Release()
+	} else {
+		att, err = api.AttachPath(path, filepath.Base(path))
+		if err != nil {
+			return quoteimport.Summary{}, apperr.New(apperr.Validation, "cannot open %s: %v", path, errorsText(err))
+		}
+	}
+	in := quoteimport.ImportInput{File: att.File, Format: opts.Parse.Format, IgnoreUnknownColumns: opts.Parse.IgnoreUnknownColumns,
+		DryRun: opts.DryRun, Strict: opts.Strict, CreateVendors: opts.CreateVendors}
+	out, err := cmdutil.Call[quoteimport.ImportResult](api.WithAttachments(ctx, att), f, quoteimport.ImportProcedure, in, key)
+	if err != nil {
+		return quoteimport.Summary{}, err
+	}
+	for _, i := range out.Issues {
+		if err := opts.Report(i); err != nil {
+			return out.Summary, err
+		}
+	}
+	res.IssuesTotal, res.IssuesTruncated = out.IssuesTotal, out.IssuesTruncated
+	if out.IssuesTruncated {
+		fmt.Fprintf(f.ErrOut, "the server reported the first %d of %d issues\n", len(out.Issues), out.IssuesTotal)
+	}
+	return out.Summary, nil
 }
 
 // errorsText is the reason of a file error without the path (the message
