@@ -126,7 +126,7 @@ func TestRuntimeRoleCallsOnlyTokenKeyedDefinerFunctions(t *testing.T) {
 	// (quoteimport.TestImportWriterChecksTheParents).
 	want := []string{"hestami_authenticate(bytea)", "hestami_caller(bytea,uuid)", "hestami_case_assignable(uuid)",
 		"hestami_case_participant_name(uuid)", "hestami_display_names(uuid[])",
-		"hestami_import_quotes(uuid,uuid[],integer[],text[],uuid[],uuid[],numeric[],text[],timestamp with time zone[],text[],text[],jsonb[])",
+		"hestami_import_quotes(uuid,uuid[],integer[],text[],uuid[],uuid[],numeric[],text[],timestamp with time zone[],text[],text[],jsonb[],boolean)",
 		"hestami_service_provider(uuid)"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("SECURITY DEFINER functions the runtime role can execute: %v, want %v", got, want)

@@ -98,7 +98,7 @@ type ImportOptions struct {
 // ChunkRows is how many rows one write carries; the reader parses the
 // next chunk while the database writes this one. Memory is bounded by
 // three chunks whatever the file's size.
-const ChunkRows = 10000
+const ChunkRows = 20000
 
 // Progress is where an import is.
 type Progress struct {

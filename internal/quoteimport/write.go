@@ -20,6 +20,13 @@ import (
 	"github.com/hestami/concierge/internal/authz"
 )
 
+// maxPlainFirst is how many writes of an import try a plain insert first
+// (hestami_import_quotes' p_plain_first): each try is a subtransaction,
+// and PostgreSQL keeps 64 of a transaction's in its shared cache before
+// other sessions' snapshots must look them up. With ChunkRows, the first
+// 1,200,000 rows of a file take the faster way.
+const maxPlainFirst = 60
+
 // chunk is ChunkRows rows as read and validated: the records to write (and
 // the ids they will have) and the issues of the rows already rejected.
 type chunk struct {
@@ -218,6 +225,9 @@ type chunkWriter struct {
 	vendorsCreated int
 
 	written, rejected int
+	calls             int // writes so far
+	sent              []*Record
+	got               []int32
 	// The least and greatest id sent to be written (the batch's range).
 	firstID, lastID *uuid.UUID
 
@@ -247,7 +257,7 @@ func (w *chunkWriter) write(ctx context.Context, ch chunk) error {
 	rejected := ch.rejected
 	w.ids, w.extRefs, w.rows, w.caseIDs, w.vendorIDs = w.ids[:0], w.extRefs[:0], w.rows[:0], w.caseIDs[:0], w.vendorIDs[:0]
 	w.amounts, w.currencies, w.validUntil, w.scopes, w.scopeKeys, w.lineItems = w.amounts[:0], w.currencies[:0], w.validUntil[:0], w.scopes[:0], w.scopeKeys[:0], w.lineItems[:0]
-	byRow := map[int]*Record{}
+	sent := w.sent[:0] // the records sent, in the arrays' order
 	for i := range ch.records {
 		r := &ch.records[i]
 		c := w.cases[r.Case]
@@ -291,32 +301,51 @@ func (w *chunkWriter) write(ctx context.Context, ch chunk) error {
 		w.scopes = append(w.scopes, r.Scope)
 		w.scopeKeys = append(w.scopeKeys, r.ScopeKey)
 		w.lineItems = append(w.lineItems, pgtype.Text{String: string(r.LineItems), Valid: r.LineItems != nil})
-		if r.ExternalRef != "" {
-			byRow[r.Row] = r
-		}
+		sent = append(sent, r)
 	}
+	w.sent = sent
+	defer clear(sent) // the chunk's records go with the chunk
 	written := 0
 	if len(w.ids) > 0 {
 		rows, err := w.tx.Query(ctx, `SELECT * FROM hestami_import_quotes($1, $2, $3, $4, $5, $6, $7::text[]::numeric[], $8, $9, $10, $11,
-				$12::text[]::jsonb[])`,
-			w.batch, w.ids, w.rows, w.extRefs, w.caseIDs, w.vendorIDs, w.amounts, w.currencies, w.validUntil, w.scopes, w.scopeKeys, w.lineItems)
+				$12::text[]::jsonb[], $13)`,
+			w.batch, w.ids, w.rows, w.extRefs, w.caseIDs, w.vendorIDs, w.amounts, w.currencies, w.validUntil, w.scopes, w.scopeKeys, w.lineItems,
+			w.calls < maxPlainFirst)
+		w.calls++
 		if err != nil {
 			return err
 		}
+		got := w.got[:0]
 		for rows.Next() {
 			var row int32
 			if err := rows.Scan(&row); err != nil {
 				rows.Close()
 				return err
 			}
-			written++
-			delete(byRow, int(row))
+			got = append(got, row)
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if skipped := len(w.ids) - written; skipped != len(byRow) {
-			return apperr.New(apperr.Internal, "import %s: %d rows skipped, %d of them with an external reference", w.batch, skipped, len(byRow))
+		w.got, written = got, len(got)
+		// Only a row whose reference was taken is skipped; which ones is
+		// worked out only when some were.
+		byRow := map[int]*Record{}
+		if written < len(sent) {
+			wrote := make(map[int32]bool, len(got))
+			for _, row := range got {
+				wrote[row] = true
+			}
+			for _, r := range sent {
+				if !wrote[int32(r.Row)] {
+					byRow[r.Row] = r
+				}
+			}
+		}
+		for _, r := range byRow {
+			if r.ExternalRef == "" {
+				return apperr.New(apperr.Internal, "import %s: row %d, without an external reference, was not written", w.batch, r.Row)
+			}
 		}
 		if len(byRow) > 0 {
 			dup, err := w.duplicates(ctx, byRow)

@@ -37,16 +37,20 @@ func TestImportWriterChecksTheParents(t *testing.T) {
 		t.Fatalf("Oak import: %+v %v", oak, err)
 	}
 
-	call := func(batch, caseID, vendorID string) error {
+	n := 0
+	call := func(batch, caseID, vendorID string, plainFirst bool) error {
+		n++
 		return f.DB.InTenant(f.Ctx, org, func(q db.Querier) error {
-			_, err := q.Exec(f.Ctx, `SELECT * FROM hestami_import_quotes($1, ARRAY[$2::uuid], ARRAY[1000], ARRAY['X-1'],
+			_, err := q.Exec(f.Ctx, `SELECT * FROM hestami_import_quotes($1, ARRAY[$2::uuid], ARRAY[1000 + $6], ARRAY['X-' || $6],
 				ARRAY[$3::uuid], ARRAY[$4::uuid], ARRAY[5.00::numeric], ARRAY['USD'], ARRAY[NULL::timestamptz],
-				ARRAY[''], ARRAY[''], ARRAY[NULL::jsonb])`, batch, uuid.Must(uuid.NewV7()).String(), caseID, vendorID)
+				ARRAY[''], ARRAY[''], ARRAY[NULL::jsonb], $5)`, batch, uuid.Must(uuid.NewV7()).String(), caseID, vendorID, plainFirst, n)
 			return err
 		})
 	}
-	if err := call(sum.BatchID, f.c1.ID, f.v.ID); err != nil {
-		t.Fatalf("a row of this organization: %v", err)
+	for _, plainFirst := range []bool{false, true} {
+		if err := call(sum.BatchID, f.c1.ID, f.v.ID, plainFirst); err != nil {
+			t.Fatalf("a row of this organization (plain first %v): %v", plainFirst, err)
+		}
 	}
 	for name, args := range map[string][3]string{
 		"another organization's case":   {sum.BatchID, f.chen.ID, f.v.ID},
@@ -55,13 +59,15 @@ func TestImportWriterChecksTheParents(t *testing.T) {
 		"another organization's batch":  {oak.BatchID, f.c1.ID, f.v.ID},
 		"no such batch":                 {uuid.NewString(), f.c1.ID, f.v.ID},
 	} {
-		var pgErr *pgconn.PgError
-		if err := call(args[0], args[1], args[2]); !errors.As(err, &pgErr) || pgErr.Code != "23503" {
-			t.Errorf("%s: %v, want a foreign-key violation", name, err)
+		for _, plainFirst := range []bool{false, true} {
+			var pgErr *pgconn.PgError
+			if err := call(args[0], args[1], args[2], plainFirst); !errors.As(err, &pgErr) || pgErr.Code != "23503" {
+				t.Errorf("%s (plain first %v): %v, want a foreign-key violation", name, plainFirst, err)
+			}
 		}
 	}
-	if n := f.count(org, `SELECT count(*) FROM quotes`); n != 2 {
-		t.Errorf("%d quotes in Rivera, want 2 (the import's and the one good call's)", n)
+	if n := f.count(org, `SELECT count(*) FROM quotes`); n != 3 {
+		t.Errorf("%d quotes in Rivera, want 3 (the import's and the two good calls')", n)
 	}
 	if n := f.count(f.w.Oak.ID, `SELECT count(*) FROM quotes`); n != 1 {
 		t.Errorf("%d quotes in Oak, want 1", n)
