@@ -133,7 +133,7 @@ func (c *Cluster) Start(ctx context.Context, database string) error {
 		}
 	}
 	if !c.Running(ctx) {
-		opts := fmt.Sprintf("-c listen_addresses='' -k %s -p %d -c max_connections=200 -c fsync=on %s", c.SocketDir, port, os.Getenv("HESTAMI_PG_EXTRA"))
+		opts := fmt.Sprintf("-c listen_addresses='' -k %s -p %d -c max_connections=200 -c fsync=on", c.SocketDir, port)
 		if err := c.run(ctx, "pg_ctl", "-D", c.DataDir, "-l", c.LogFile, "-o", opts, "-w", "-t", "60", "start"); err != nil {
 			return fmt.Errorf("starting PostgreSQL (log: %s): %w", c.LogFile, err)
 		}
