@@ -73,6 +73,18 @@ var httpClient = &http.Client{Transport: &http.Transport{
 	IdleConnTimeout:       30 * time.Second,
 }}
 
+// slowAnswerClient is for a call the server answers only once it has done
+// all its work: quote/v1/import answers after the last row is written (a
+// million rows take tens of seconds, ten million minutes). It waits for the
+// answer as long as the command runs; Ctrl-C still ends it.
+var slowAnswerClient = &http.Client{Transport: &http.Transport{
+	Proxy:           http.ProxyFromEnvironment,
+	IdleConnTimeout: 30 * time.Second,
+}}
+
+// slowAnswers names the procedures slowAnswerClient calls.
+var slowAnswers = map[string]bool{"quote/v1/import": true}
+
 // remoteCaller calls procedures on the server over the plain JSON
 // transport, so a command sees the same outputs and the same *apperr.Error
 // (code, message, fields, the server's trace id) as in process.
@@ -89,6 +101,9 @@ func (c remoteCaller) Call(ctx context.Context, org, procedure string, in, out a
 	}
 	cl := client.New(server, token, org)
 	cl.HTTP = httpClient
+	if slowAnswers[procedure] {
+		cl.HTTP = slowAnswerClient
+	}
 	res, err := cl.Call(ctx, procedure, in, out, key)
 	return output.WithTrace(err, res.TraceID)
 }

@@ -189,7 +189,7 @@ func importLocal(ctx context.Context, f *factory.Factory, path string, opts quot
 		}
 	}
 	var bar *progressbar.ProgressBar
-	if output.IsTerminal(f.ErrOut) {
+	if output.DetectTerm(f.ErrOut, os.LookupEnv).TTY {
 		bar = newBar(f.ErrOut, size)
 		opts.Progress = describe(bar)
 	}
@@ -265,10 +265,11 @@ func summaryLine(s quoteimport.Summary) string {
 
 // newBar is the terminal's progress bar: bytes of the file read (so the
 // ETA), the phase and rows/s in its description; size -1 (stdin) spins.
+// Not throttled: it moves once per chunk written, a few times a second.
 func newBar(w io.Writer, size int64) *progressbar.ProgressBar {
 	return progressbar.NewOptions64(size, progressbar.OptionSetWriter(w), progressbar.OptionShowBytes(true),
 		progressbar.OptionSetPredictTime(true), progressbar.OptionSetDescription("reading"),
-		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
+		progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
 }
 
 // describe moves bar to the bytes the import has read and shows its phase
@@ -276,8 +277,10 @@ func newBar(w io.Writer, size int64) *progressbar.ProgressBar {
 func describe(bar *progressbar.ProgressBar) func(quoteimport.Progress) {
 	start := time.Now()
 	return func(p quoteimport.Progress) {
-		_ = bar.Set64(p.BytesRead)
+		// Described first: the move draws the bar, the description alone
+		// waits for the next draw.
 		bar.Describe(fmt.Sprintf("%s %d rows, %.0f rows/s", p.Phase, p.RowsRead, float64(p.RowsRead)/time.Since(start).Seconds()))
+		_ = bar.Set64(p.BytesRead)
 	}
 }
 
