@@ -57,7 +57,7 @@ func (r *ImportResult) Add(i Issue) {
 // transport spooled. It is an ordinary mutation, so the idempotency table
 // keeps its answer: a replay with the same key answers the same result
 // without reading the file again. The import commits in a transaction of
-// its own (COPY needs a pgx.Tx), before the key's; should the process die
+// its own (a pgx.Tx, for its chunked writes), before the key's; should the process die
 // between the two, the retry finds the file's batch (its id derives from
 // the content) and writes nothing (alreadyImported).
 func (s *Service) registerImport(r *api.Registry) {

@@ -186,8 +186,9 @@ func (s *Service) authorizeBatch(ctx context.Context, p authz.Principal) error {
 }
 
 // inTenantTx runs fn in one runtime-role transaction with orgID active, on
-// a pgx transaction (COPY needs one; db.InTenant's pipelining querier has
-// no COPY).
+// a plain pgx transaction held open across the chunks' writes (db.InTenant
+// pipelines a request's statements and retries its whole function, which a
+// streamed file cannot be read twice for).
 func (s *Service) inTenantTx(ctx context.Context, orgID string, fn func(tx pgx.Tx) error) error {
 	tx, err := s.db.App.Begin(ctx)
 	if err != nil {

@@ -29,7 +29,7 @@ type Record struct {
 }
 
 // lineItem is one line of an imported quote, in the JSON the file and the
-// staging table use (the shape of vendor.LineItemInput).
+// writer use (the shape of vendor.LineItemInput).
 type lineItem struct {
 	Description string `json:"description"`
 	Quantity    string `json:"quantity,omitempty"`
