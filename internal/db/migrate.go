@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hestami/concierge/internal/apperr"
 )
 
 // Migration is one versioned SQL file and whether it has been applied.
@@ -61,7 +63,12 @@ func MigrationStatus(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS) ([]Mig
 			t := a.AppliedAt
 			all[i].AppliedAt = t
 			if a.Checksum != all[i].Checksum {
-				return nil, fmt.Errorf("migration %s was changed after it was applied (checksum %s, applied %s)", all[i].Version, all[i].Checksum, a.Checksum)
+				// Not an internal error: the database was migrated by another
+				// build, and the operator must choose which one is right.
+				return nil, apperr.New(apperr.Conflict, "migration %s was changed after it was applied to this database (checksum %s, applied %s): "+
+					"the database was migrated by a different build of hestami. Run the build that migrated it; a local development "+
+					"database can instead start over in a new data directory (HESTAMI_DATA_DIR), or after `hestami db stop` and removing <data dir>/pg",
+					all[i].Version, all[i].Checksum, a.Checksum)
 			}
 		}
 	}

@@ -117,7 +117,7 @@ describes their inputs and outputs.`,
 			if err := json.Unmarshal(out, &v); err != nil {
 				return err
 			}
-			return output.JSON(f.Out, v)
+			return cmdutil.PrintJSON(f, v)
 		},
 	}
 	fl := cmd.Flags()

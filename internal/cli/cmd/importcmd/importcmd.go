@@ -74,7 +74,12 @@ vendor, amount, currency. Accepted names:
 A row is at most ` + strconv.Itoa(quoteimport.MaxRowBytes) + ` bytes; a longer one ends the file.
 
 Rows that fail are reported (row, column, code, message) as CSV on stdout, or
-with the summary under --json; the summary line goes to stderr. The import
+with the summary under --json; the summary line goes to stderr. A row is
+checked on its own first (every problem of its values is reported); only a
+row that passes is then checked against the organization (case, vendor,
+external reference), so a row with a bad amount and an unknown vendor
+reports the amount. On a terminal a progress bar shows the rows read, their
+rate and the time left. The import
 is one transaction: killed, it leaves nothing, and the same file run again
 imports each row once. A file already imported writes nothing.
 
@@ -138,7 +143,7 @@ refused the file.`,
 			}
 			if f.JSON {
 				res.Summary = sum
-				if jerr := output.JSON(f.Out, res); jerr != nil {
+				if jerr := cmdutil.PrintJSON(f, res); jerr != nil {
 					return jerr
 				}
 			}
@@ -250,17 +255,22 @@ func errorsText(err error) string {
 }
 
 func summaryLine(s quoteimport.Summary) string {
+	took := (time.Duration(s.DurationMS) * time.Millisecond).String()
+	if s.AlreadyImported {
+		// The counts are the earlier import's: say so, not "N written".
+		verb := "already imported"
+		if s.DryRun {
+			verb = "checked (dry run): already imported, a run would write nothing"
+		}
+		return fmt.Sprintf("batch %s %s at %s: nothing written now (that import: %d rows read, %d written, %d rejected), %s",
+			s.BatchID, verb, s.CreatedAt.UTC().Format(time.RFC3339), s.RowsRead, s.RowsWritten, s.RowsRejected, took)
+	}
 	verb := "imported"
-	switch {
-	case s.DryRun && s.AlreadyImported:
-		verb = "checked (dry run, nothing written; this file was already imported)"
-	case s.DryRun:
+	if s.DryRun {
 		verb = "checked (dry run, nothing written)"
-	case s.AlreadyImported:
-		verb = "already imported: nothing written"
 	}
 	return fmt.Sprintf("batch %s %s: %d rows read, %d written, %d rejected, %d vendors created, %s",
-		s.BatchID, verb, s.RowsRead, s.RowsWritten, s.RowsRejected, s.VendorsCreated, (time.Duration(s.DurationMS) * time.Millisecond).String())
+		s.BatchID, verb, s.RowsRead, s.RowsWritten, s.RowsRejected, s.VendorsCreated, took)
 }
 
 // newBar is the terminal's progress bar: bytes of the file read (so the
