@@ -196,7 +196,7 @@ func TestDryRunStrictAndCreateVendors(t *testing.T) {
 		t.Fatalf("dry run wrote %d rows", n)
 	}
 	sum, issues, err = f.run(f.staff, data, quoteimport.ImportOptions{Strict: true})
-	if apperr.CodeOf(err) != apperr.Validation || len(issues) != 2 {
+	if apperr.CodeOf(err) != apperr.Validation || len(issues) != 2 || sum.RowsWritten != 0 {
 		t.Fatalf("strict: %+v %s %v", sum, codes(issues), err)
 	}
 	if n := f.count(org, `SELECT count(*) FROM quotes`); n != 0 {

@@ -150,6 +150,7 @@ func (s *Service) run(ctx context.Context, tx pgx.Tx, p authz.Principal, c *cont
 		return sum, errRollback
 	}
 	if opts.Strict && sum.RowsRejected > 0 {
+		sum.RowsWritten, sum.VendorsCreated = 0, 0 // all rolled back
 		return sum, apperr.New(apperr.Validation, "%d of %d rows are invalid; --strict imports nothing", sum.RowsRejected, sum.RowsRead)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE quote_import_batches SET rows_read = $2, rows_written = $3, rows_rejected = $4, vendors_created = $5,

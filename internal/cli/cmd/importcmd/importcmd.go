@@ -147,11 +147,13 @@ refused the file.`,
 					return jerr
 				}
 			}
-			fmt.Fprintln(f.ErrOut, summaryLine(sum))
+			fmt.Fprintln(f.ErrOut, summaryLine(sum, err != nil))
 			if err != nil {
 				return err
 			}
-			if opts.DryRun && sum.RowsRejected > 0 {
+			// An imported file's counts are the earlier import's: this run
+			// checked nothing.
+			if opts.DryRun && sum.RowsRejected > 0 && !sum.AlreadyImported {
 				return apperr.New(apperr.Validation, "%d of %d rows are invalid", sum.RowsRejected, sum.RowsRead)
 			}
 			return nil
@@ -254,23 +256,28 @@ func errorsText(err error) string {
 	return err.Error()
 }
 
-func summaryLine(s quoteimport.Summary) string {
+// summaryLine is the one line an import ends with; refused says the import
+// failed, so that nothing was written whatever was checked.
+func summaryLine(s quoteimport.Summary, refused bool) string {
 	took := (time.Duration(s.DurationMS) * time.Millisecond).String()
 	if s.AlreadyImported {
 		// The counts are the earlier import's: say so, not "N written".
-		verb := "already imported"
+		outcome := "nothing written now"
 		if s.DryRun {
-			verb = "checked (dry run): already imported, a run would write nothing"
+			outcome = "a run would write nothing"
 		}
-		return fmt.Sprintf("batch %s %s at %s: nothing written now (that import: %d rows read, %d written, %d rejected), %s",
-			s.BatchID, verb, s.CreatedAt.UTC().Format(time.RFC3339), s.RowsRead, s.RowsWritten, s.RowsRejected, took)
+		return fmt.Sprintf("batch %s was imported at %s: %s (that import: %d rows read, %d written, %d rejected), %s",
+			s.BatchID, s.CreatedAt.UTC().Format(time.RFC3339), outcome, s.RowsRead, s.RowsWritten, s.RowsRejected, took)
 	}
-	verb := "imported"
-	if s.DryRun {
-		verb = "checked (dry run, nothing written)"
+	switch {
+	case refused:
+		return fmt.Sprintf("batch %s not imported, nothing written: %d rows read, %d rejected, %s", s.BatchID, s.RowsRead, s.RowsRejected, took)
+	case s.DryRun:
+		return fmt.Sprintf("batch %s checked (dry run, nothing written): %d rows read, %d would be written, %d rejected, %s",
+			s.BatchID, s.RowsRead, s.RowsRead-s.RowsRejected, s.RowsRejected, took)
 	}
-	return fmt.Sprintf("batch %s %s: %d rows read, %d written, %d rejected, %d vendors created, %s",
-		s.BatchID, verb, s.RowsRead, s.RowsWritten, s.RowsRejected, s.VendorsCreated, took)
+	return fmt.Sprintf("batch %s imported: %d rows read, %d written, %d rejected, %d vendors created, %s",
+		s.BatchID, s.RowsRead, s.RowsWritten, s.RowsRejected, s.VendorsCreated, took)
 }
 
 // newBar is the terminal's progress bar: bytes of the file read (so the
