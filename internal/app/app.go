@@ -95,19 +95,19 @@ func (a *App) modules() []api.Module {
 // procedures. Durable procedures answer only after StartWorkflows.
 func New(d *db.DB, pdp authz.Decider) *App {
 	a := &App{DB: d, PDP: pdp, Identity: identity.New(d),
-		Property:    property.New(d, pdp),
-		Cases:       cases.New(d, pdp, nil),
-		Portfolio:   portfolio.New(d, pdp),
-		Ownership:   ownership.New(d, pdp),
-		Action:      action.New(d, pdp),
-		Delegation:  delegation.New(d, pdp),
-		Decision:    decision.New(d, pdp),
-		Documents:   document.New(d, pdp),
-		Vendor:      vendor.New(d, pdp),
-		QuoteImport: quoteimport.New(d, pdp),
-		Directory:   directory.New(d, pdp),
+		Property:   property.New(d, pdp),
+		Cases:      cases.New(d, pdp, nil),
+		Portfolio:  portfolio.New(d, pdp),
+		Ownership:  ownership.New(d, pdp),
+		Action:     action.New(d, pdp),
+		Delegation: delegation.New(d, pdp),
+		Decision:   decision.New(d, pdp),
+		Documents:  document.New(d, pdp),
+		Vendor:     vendor.New(d, pdp),
+		Directory:  directory.New(d, pdp),
 	}
 	a.Vendor.RecordSelection = a.recordSelection
+	a.QuoteImport = quoteimport.New(d, pdp, a.Vendor)
 	a.Intent = intent.New(d, pdp, a.Cases)
 	a.HOA = hoa.New(d, pdp, a.Cases)
 	a.Cases.UseAuthority(a.Delegation)

@@ -209,6 +209,12 @@ func TestDryRunStrictAndCreateVendors(t *testing.T) {
 	if n := f.count(org, `SELECT count(*) FROM vendors WHERE lower(name) = 'new vendor'`); n != 1 {
 		t.Errorf("%d 'new vendor' vendors, want 1", n)
 	}
+	// Created by the vendor domain, as vendor/v1/create would: its activity
+	// event says who created it.
+	if n := f.count(org, `SELECT count(*) FROM activity_events e JOIN vendors v ON v.id = e.entity_id
+		WHERE e.entity_type = 'vendor' AND e.verb = 'created' AND lower(v.name) = 'new vendor'`); n != 1 {
+		t.Errorf("%d 'created' events for the new vendor, want 1", n)
+	}
 }
 
 // Who may not import is refused before anything is read or written: a

@@ -45,6 +45,7 @@ import (
 	"github.com/hestami/concierge/internal/authz"
 	"github.com/hestami/concierge/internal/db"
 	"github.com/hestami/concierge/internal/enum"
+	"github.com/hestami/concierge/internal/vendor"
 )
 
 // BatchStatus is where a batch is.
@@ -71,12 +72,17 @@ const (
 type Service struct {
 	db  *db.DB
 	pdp authz.Decider
+	// vendors creates the vendors --create-vendors asks for, under the
+	// vendor domain's own rules (authorization, validation, activity).
+	vendors *vendor.Service
 	// Now is the clock against which valid-until is checked.
 	Now func() time.Time
 }
 
 // New returns the import service.
-func New(d *db.DB, pdp authz.Decider) *Service { return &Service{db: d, pdp: pdp, Now: time.Now} }
+func New(d *db.DB, pdp authz.Decider, vendors *vendor.Service) *Service {
+	return &Service{db: d, pdp: pdp, vendors: vendors, Now: time.Now}
+}
 
 // ImportOptions say how to import one file.
 type ImportOptions struct {

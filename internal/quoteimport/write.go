@@ -18,6 +18,7 @@ import (
 	"github.com/hestami/concierge/internal/activity"
 	"github.com/hestami/concierge/internal/apperr"
 	"github.com/hestami/concierge/internal/authz"
+	"github.com/hestami/concierge/internal/vendor"
 )
 
 // maxPlainFirst is how many writes of an import try a plain insert first
@@ -108,7 +109,7 @@ func (s *Service) run(ctx context.Context, tx pgx.Tx, p authz.Principal, c *cont
 	if _, err := tx.Exec(ctx, `INSERT INTO quote_import_batches (id, organization_id, content_hash, file_name, format,
 			rows_read, rows_written, rows_rejected, created_by)
 		VALUES ($1, $2, $3, $4, $5, 0, 0, 0, $6)`,
-		sum.BatchID, p.OrgID, c.hash, truncateBytes(opts.FileName, 500), sum.Format, p.UserID); err != nil {
+		sum.BatchID, p.OrgID, c.hash, truncateRunes(opts.FileName, 500), sum.Format, p.UserID); err != nil {
 		if isUnique(err) {
 			// Another run of the same file committed while this one waited.
 			return sum, apperr.Wrap(apperr.Conflict, err, "batch %s: the same file was imported by another run meanwhile; nothing was written", sum.BatchID)
@@ -183,7 +184,7 @@ func fileError(err error) error {
 	return err
 }
 
-func truncateBytes(s string, n int) string {
+func truncateRunes(s string, n int) string {
 	r := []rune(s)
 	if len(r) > n {
 		return string(r[:n])
@@ -222,7 +223,6 @@ type chunkWriter struct {
 
 	cases          map[string]*caseRef
 	vendors        map[string]*vendorRef // by vendorKey
-	mayAddVendors  bool                  // the PDP allowed creating vendors
 	vendorsCreated int
 
 	written, rejected int
@@ -482,8 +482,8 @@ func (w *chunkWriter) resolveCases(ctx context.Context, records []Record) error 
 
 // resolveVendors looks up the vendor references of records not seen
 // before: a vendor id, else a name ignoring case (which must name one
-// vendor). With CreateVendors, a name that matches none becomes a vendor
-// (the PDP asked once, at the first).
+// vendor). With CreateVendors, a name that matches none becomes a vendor,
+// created by the vendor domain (its authorization, rules and activity).
 func (w *chunkWriter) resolveVendors(ctx context.Context, records []Record) error {
 	var names, ids []string
 	pending := map[string]string{} // key -> the reference as first written
@@ -540,18 +540,11 @@ func (w *chunkWriter) resolveVendors(ctx context.Context, records []Record) erro
 		if name := strings.TrimSpace(ref); len([]rune(name)) < 1 || len([]rune(name)) > 200 {
 			continue
 		}
-		if !w.mayAddVendors {
-			err := w.s.pdp.Authorize(ctx, w.p, authz.Resource{Kind: vendorKind, ID: "new", Attr: map[string]any{"org_id": w.p.OrgID}}, "create")
-			if err != nil {
-				return err
-			}
-			w.mayAddVendors = true
-		}
-		if err := w.tx.QueryRow(ctx, `INSERT INTO vendors (organization_id, name, created_by) VALUES ($1, $2, $3) RETURNING id::text`,
-			w.p.OrgID, strings.TrimSpace(ref), w.p.UserID).Scan(&v.id); err != nil {
+		created, err := w.s.vendors.CreateVendorTx(ctx, querier{w.tx}, w.p, vendor.CreateInput{Name: strings.TrimSpace(ref)})
+		if err != nil {
 			return err
 		}
-		v.uuid = uuid.MustParse(v.id)
+		v.id, v.uuid = created.ID, uuid.MustParse(created.ID)
 		v.matches = 1
 		w.vendorsCreated++
 	}

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/hestami/concierge/internal/quoteimport"
+	"github.com/hestami/concierge/internal/vendor"
 )
 
 const importScenario = "import"
@@ -73,7 +74,7 @@ func measureImport(ctx context.Context, st *stack, tenants []tenant, opts option
 	if err != nil {
 		return err
 	}
-	svc := quoteimport.New(st.db, st.pdp)
+	svc := quoteimport.New(st.db, st.pdp, vendor.New(st.db, st.pdp))
 
 	gen := func(name, prefix string, n int) (string, int64, error) {
 		path := filepath.Join(st.dir, name)

@@ -73,17 +73,23 @@ var httpClient = &http.Client{Transport: &http.Transport{
 	IdleConnTimeout:       30 * time.Second,
 }}
 
-// slowAnswerClient is for a call the server answers only once it has done
-// all its work: quote/v1/import answers after the last row is written (a
-// million rows take tens of seconds, ten million minutes). It waits for the
-// answer as long as the command runs; Ctrl-C still ends it.
-var slowAnswerClient = &http.Client{Transport: &http.Transport{
+// fileCallClient is for a call that carries a file: the server answers it
+// only once it has done the file's work (quote/v1/import answers after the
+// last row is written: a million rows take tens of seconds, ten million
+// minutes). It waits for the answer as long as the command runs; Ctrl-C
+// still ends it.
+var fileCallClient = &http.Client{Transport: &http.Transport{
 	Proxy:           http.ProxyFromEnvironment,
 	IdleConnTimeout: 30 * time.Second,
 }}
 
-// slowAnswers names the procedures slowAnswerClient calls.
-var slowAnswers = map[string]bool{"quote/v1/import": true}
+// clientFor is the HTTP client a call of procedure goes through.
+func clientFor(procedure string) *http.Client {
+	if decl, ok := declarations.Lookup(procedure); ok && decl.TakesFiles() {
+		return fileCallClient
+	}
+	return httpClient
+}
 
 // remoteCaller calls procedures on the server over the plain JSON
 // transport, so a command sees the same outputs and the same *apperr.Error
@@ -100,10 +106,7 @@ func (c remoteCaller) Call(ctx context.Context, org, procedure string, in, out a
 		org = cfg.Org
 	}
 	cl := client.New(server, token, org)
-	cl.HTTP = httpClient
-	if slowAnswers[procedure] {
-		cl.HTTP = slowAnswerClient
-	}
+	cl.HTTP = clientFor(procedure)
 	res, err := cl.Call(ctx, procedure, in, out, key)
 	return output.WithTrace(err, res.TraceID)
 }
